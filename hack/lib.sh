@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Shared by hack/test and hack/demo. Sourced, not run.
+# shellcheck disable=SC2034  # variables used by the scripts that source this file
+
+VENV="$ROOT/.venv"
+PR07="$VENV/pyroute2-0.7"
+CACHE="$ROOT/.cache"
+COLLECTIONS="$CACHE/collections"
+export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/tools/lab/containers.conf}"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+REPORT=()
+
+banner() { printf '\n===== %s =====\n' "$*"; }
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "This needs root (network namespaces, podman as root). Run it with sudo." >&2
+    exit 2
+  fi
+}
+
+ensure_system_packages() {
+  local want=(podman debootstrap runc nftables iproute2 python3-venv git)
+  local missing=()
+  for pkg in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    banner "installing Debian packages: ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+      || { echo "apt-get install ${missing[*]} failed" >&2; exit 2; }
+  fi
+}
+
+ensure_venv() {
+  local stamp="$VENV/.installed-$(sha256sum "$ROOT/tests/requirements-dev.txt" | cut -c1-16)"
+  if [ ! -e "$stamp" ]; then
+    banner "creating $VENV"
+    python3 -m venv "$VENV" || { echo "python3 -m venv failed" >&2; exit 2; }
+    "$VENV/bin/pip" install -q --upgrade pip >/dev/null
+    "$VENV/bin/pip" install -q -r "$ROOT/tests/requirements-dev.txt" || { echo "pip install failed" >&2; exit 2; }
+    "$VENV/bin/pip" install -q --target "$PR07" 'pyroute2==0.7.2' || { echo "pip install pyroute2 0.7.2 failed" >&2; exit 2; }
+    touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+  # a collections root where multinic.routing is this checkout (installed collections stay visible)
+  mkdir -p "$COLLECTIONS/ansible_collections/multinic"
+  ln -sfn "$ROOT" "$COLLECTIONS/ansible_collections/multinic/routing"
+  local site
+  site=$("$VENV/bin/python" -c 'import ansible_collections, os; print(os.path.dirname(list(ansible_collections.__path__)[0]))' 2>/dev/null || true)
+  export ANSIBLE_COLLECTIONS_PATH="$COLLECTIONS${site:+:$site}"
+}
+
+# junit XML -> counts. A skipped test is NOT a pass: it is reported and counted as a failure.
+record_junit() {
+  local name=$1 rc=$2 xml="$RESULTS/$1.xml" counts
+  if [ -f "$xml" ]; then
+    counts=$("$VENV/bin/python" - "$xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == 'testsuite' else list(root)
+t = sum(int(s.get('tests', 0)) for s in suites)
+f = sum(int(s.get('failures', 0)) + int(s.get('errors', 0)) for s in suites)
+s = sum(int(s.get('skipped', 0)) for s in suites)
+print(t - f - s, f, s)
+PY
+)
+  else
+    counts="0 1 0"
+  fi
+  read -r p f s <<<"$counts"
+  if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+  PASSED=$((PASSED + p)); FAILED=$((FAILED + f + s)); SKIPPED=$((SKIPPED + s))
+  REPORT+=("$(printf '%-24s %5s passed %3s failed %3s skipped' "$name" "$p" "$f" "$s")")
+}
+
+record_step() {
+  local name=$1 rc=$2
+  if [ "$rc" = 0 ]; then PASSED=$((PASSED + 1)); REPORT+=("$(printf '%-24s ok' "$name")")
+  else FAILED=$((FAILED + 1)); REPORT+=("$(printf '%-24s FAILED (exit %s)' "$name" "$rc")"); fi
+}
+
+# ansible-test needs the collection at .../ansible_collections/multinic/routing: copy the
+# tracked files (and new, not ignored ones) there.
+collection_copy() {
+  local dest="$CACHE/sanity/ansible_collections/multinic/routing"
+  rm -rf "$CACHE/sanity"; mkdir -p "$dest"
+  (cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents -P {} "$dest/")
+  (cd "$dest" && git init -q . && git add -A >/dev/null 2>&1)
+  echo "$dest"
+}
+
+run_sanity() {
+  local dest
+  dest=$(collection_copy)
+  (cd "$dest" && ansible-test sanity --venv --python "$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements --color no)
+}
+
+run_lint() {
+  (cd "$ROOT" && ansible-lint --profile production --nocolor)
+}
+
+run_molecule() {
+  local scenario rc
+  "$ROOT/tools/lab/build-image.sh" || { record_step lab-image 1; return; }
+  for scenario in "$ROOT"/extensions/molecule/*/; do
+    scenario=$(basename "$scenario")
+    [ -f "$ROOT/extensions/molecule/$scenario/molecule.yml" ] || continue
+    [ "$scenario" = default ] && continue
+    banner "molecule test -s $scenario"
+    local start=$SECONDS
+    (cd "$ROOT/extensions" && molecule test -s "$scenario")
+    rc=$?
+    record_step "molecule:$scenario ($((SECONDS - start))s)" $rc
+  done
+}
+
+summary() {
+  banner summary
+  printf '%s\n' "${REPORT[@]}"
+  [ "$SKIPPED" = 0 ] || echo "($SKIPPED skipped tests are counted as failures)"
+  echo "total: $PASSED passed, $FAILED failed"
+  [ "$FAILED" = 0 ]
+}

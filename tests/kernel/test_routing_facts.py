@@ -1,0 +1,281 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""multinic.routing.routing_facts against the real kernel, compared with what `ip -j` reads."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import time
+
+import pytest
+
+from .conftest import Namespace, ip_json, run_module, sh
+
+BUILTIN_TABLES = {'main': 254, 'local': 255, 'default': 253}
+
+
+@pytest.fixture
+def ns2():
+    space = Namespace().create()
+    try:
+        yield space
+    finally:
+        space.destroy()
+
+
+def settle(ns, timeout=10.0):
+    """Wait until IPv6 duplicate address detection is over (link-local addresses and their
+    routes appear and change state on their own for a moment after a link comes up)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not ns.ip('-6', 'addr', 'show', 'tentative'):
+            return
+        time.sleep(0.2)
+    raise AssertionError('IPv6 addresses of %s still tentative after %ss' % (ns.name, timeout))
+
+
+def facts(args, **kwargs):
+    res = run_module('routing_facts', args, **kwargs)
+    assert res['rc'] == 0, res
+    assert res['changed'] is False
+    return res['ansible_facts']['multinic_routing']
+
+
+def ip_table(value, names=None):
+    """`ip -j` table field (absent for main, a name or a number as text) -> number."""
+    if value is None:
+        return 254
+    known = dict(BUILTIN_TABLES)
+    known.update(names or {})
+    return known[value] if value in known else int(value)
+
+
+def ip_dest(route, family):
+    dst = route['dst']
+    if dst != 'default' and '/' not in dst:
+        dst = '%s/%d' % (dst, 32 if family == 4 else 128)
+    return dst
+
+
+def ip_routes(ns, *table):
+    """Every route `ip -j route show table ...` lists, both families, as comparable tuples."""
+    table = list(table) or ['all']
+    found = set()
+    for family in (4, 6):
+        for r in ns.ip('-%d' % family, 'route', 'show', 'table', *table):
+            found.add((family, ip_table(r.get('table')), ip_dest(r, family), r.get('type', 'unicast'),
+                       r.get('dev'), r.get('gateway'), r.get('metric', 0)))
+    return found
+
+
+def module_routes(routes):
+    return set((r['family'], r['table'], r['dest'], r['type'], r['dev'], r['gateway'], r['metric'])
+               for r in routes)
+
+
+def ip_rules(ns):
+    found = set()
+    for family in (4, 6):
+        for r in ns.ip('-%d' % family, 'rule', 'show'):
+            src = r['src']
+            if src != 'all':
+                src = '%s/%d' % (src, r.get('srclen', 32 if family == 4 else 128))
+            else:
+                src = None
+            found.add((family, r['priority'], src, ip_table(r.get('table')) if 'table' in r else None,
+                       r.get('fwmark')))
+    return found
+
+
+def module_rules(rules):
+    return set((r['family'], r['priority'], r['from'], r['table'],
+                None if r['fwmark'] is None else '%#x' % r['fwmark']) for r in rules)
+
+
+def kernel_state(ns):
+    return (ns.ip('link', 'show'), ns.ip('addr', 'show'), ip_routes(ns), ip_rules(ns))
+
+
+def populate(ns):
+    """Routes in a named table (100 = data) and in main, rules, and a link that is down."""
+    ns.run('link', 'add', 'vx0', 'type', 'veth', 'peer', 'name', 'vx1')
+    ns.run('link', 'set', 'vx0', 'mtu', '1400')
+    ns.run('route', 'add', 'default', 'via', '10.0.1.254', 'dev', 'veth1', 'table', '100')
+    ns.run('route', 'add', '10.240.128.0/24', 'via', '10.0.1.254', 'dev', 'veth1', 'table', '100')
+    ns.run('-6', 'route', 'add', 'default', 'via', '2001:db8:1::fe', 'dev', 'veth1', 'table', '100')
+    ns.run('route', 'add', 'default', 'via', '10.0.0.254', 'dev', 'veth0')
+    ns.run('route', 'add', 'blackhole', '198.51.100.0/24', 'proto', 'static')
+    ns.run('route', 'add', '192.0.2.0/24', 'via', '10.0.0.253', 'dev', 'veth0', 'table', '70000')
+    ns.run('rule', 'add', 'from', '10.0.1.1', 'table', '100', 'priority', '100')
+    ns.run('rule', 'add', 'fwmark', '0x10', 'table', '70000', 'priority', '110')
+    ns.run('-6', 'rule', 'add', 'from', '2001:db8:1::/64', 'table', '100', 'priority', '100')
+    settle(ns)
+
+
+def test_reads_what_ip_reads(ns, private_iproute2):
+    etc, wrap = private_iproute2
+    with open(os.path.join(etc, 'rt_tables.d', 'test.conf'), 'w') as handle:
+        handle.write('100 data\n')
+    populate(ns)
+    before = kernel_state(ns)
+    got = facts({'netns': [ns.name]}, wrap=wrap)
+    assert set(got['netns']) == {ns.name}
+    mine = got['netns'][ns.name]
+    assert set(mine) == {'links', 'addresses', 'routes', 'rules'}
+    assert ns.name in got['namespaces']
+    assert got['table_names']['data'] == 100 and got['table_names']['main'] == 254
+
+    # links: every one `ip` lists, with the same index, MTU, MAC, admin and oper state
+    ip_links = dict((link['ifname'], link) for link in ns.ip('link', 'show'))
+    links = dict((link['name'], link) for link in mine['links'])
+    assert set(links) == set(ip_links) == {'lo', 'veth0', 'peer0', 'veth1', 'peer1', 'vx0', 'vx1'}
+    for name, link in links.items():
+        theirs = ip_links[name]
+        assert link['index'] == theirs['ifindex']
+        assert link['mtu'] == theirs['mtu']
+        assert link['mac'] == theirs['address']
+        assert link['operstate'] == theirs['operstate']
+        assert link['state'] == ('up' if 'UP' in theirs['flags'] else 'down')
+    assert links['vx0']['state'] == 'down' and links['vx0']['mtu'] == 1400
+    assert links['veth0']['state'] == 'up' and links['veth0']['kind'] == 'veth'
+
+    # addresses
+    ip_addrs = set((link['ifname'], '%s/%d' % (a['local'], a['prefixlen']))
+                   for link in ns.ip('addr', 'show') for a in link['addr_info'])
+    assert set((a['dev'], a['cidr']) for a in mine['addresses']) == ip_addrs
+    assert ('veth1', '2001:db8:1::1/64') in ip_addrs
+
+    # routes of every table, both families, local table included
+    assert module_routes(mine['routes']) == ip_routes(ns)
+    by_dest = dict(((r['table'], r['dest'], r['family']), r) for r in mine['routes'])
+    data_default = by_dest[(100, 'default', 4)]
+    assert data_default['table_name'] == 'data' and data_default['gateway'] == '10.0.1.254'
+    assert by_dest[(100, 'default', 6)]['table_name'] == 'data'
+    assert by_dest[(70000, '192.0.2.0/24', 4)]['table_name'] is None
+    assert by_dest[(254, '198.51.100.0/24', 4)]['type'] == 'blackhole'
+    assert by_dest[(254, '198.51.100.0/24', 4)]['proto_name'] == 'static'
+    assert by_dest[(254, '10.0.0.0/24', 4)]['proto_name'] == 'kernel'
+    assert by_dest[(255, '10.0.0.1/32', 4)]['table_name'] == 'local'
+    assert by_dest[(255, '10.0.0.1/32', 4)]['type'] == 'local'
+
+    # rules
+    assert module_rules(mine['rules']) == ip_rules(ns)
+    rule100 = [r for r in mine['rules'] if r['family'] == 4 and r['priority'] == 100][0]
+    assert rule100['table'] == 100 and rule100['table_name'] == 'data'
+
+    # the same in check mode, and nothing changed anywhere
+    again = facts({'netns': [ns.name]}, wrap=wrap, check_mode=True)
+    assert again['netns'] == got['netns']
+    assert kernel_state(ns) == before
+
+
+def test_tables_are_filtered_by_the_kernel(ns, private_iproute2):
+    etc, wrap = private_iproute2
+    with open(os.path.join(etc, 'rt_tables.d', 'test.conf'), 'w') as handle:
+        handle.write('100 data\n')
+    populate(ns)
+    got = facts({'netns': ns.name, 'tables': ['data', '70000', 'main']}, wrap=wrap)
+    routes = got['netns'][ns.name]['routes']
+    assert set(r['table'] for r in routes) == {100, 70000, 254}
+    expected = ip_routes(ns, '100') | ip_routes(ns, '70000') | ip_routes(ns, 'main')
+    assert module_routes(routes) == expected
+    # every table of the namespace except those three holds routes too (local at least)
+    assert ip_routes(ns) - expected
+
+    # a table with no route yields no route (and no error); 'local' by name works
+    assert facts({'netns': ns.name, 'tables': [4242]})['netns'][ns.name]['routes'] == []
+    local = facts({'netns': ns.name, 'tables': ['local'], 'gather_subset': ['routes']})
+    assert module_routes(local['netns'][ns.name]['routes']) == ip_routes(ns, 'local')
+    # an empty list reads no route
+    assert facts({'netns': ns.name, 'tables': []})['netns'][ns.name]['routes'] == []
+
+
+def test_gather_subset(ns):
+    settle(ns)
+    got = facts({'netns': ns.name, 'gather_subset': ['routes', 'rules']})
+    assert set(got['netns'][ns.name]) == {'routes', 'rules'}
+    got = facts({'netns': ns.name, 'gather_subset': ['links']})
+    assert set(got['netns'][ns.name]) == {'links'}
+    got = facts({'netns': ns.name, 'gather_subset': ['all', 'links']})
+    assert set(got['netns'][ns.name]) == {'links', 'addresses', 'routes', 'rules'}
+
+
+def test_several_namespaces_and_the_host(ns, ns2):
+    ns2.run('link', 'set', 'veth1', 'name', 'data0')
+    ns2.run('route', 'add', '203.0.113.0/24', 'via', '10.0.1.9', 'dev', 'data0')
+    got = facts({'netns': ['host', ns.name, ns2.name, ns.name]})
+    assert list(sorted(got['netns'])) == sorted(['host', ns.name, ns2.name])
+    assert {ns.name, ns2.name} <= set(got['namespaces'])
+    one = dict((link['name'], link) for link in got['netns'][ns.name]['links'])
+    two = dict((link['name'], link) for link in got['netns'][ns2.name]['links'])
+    assert 'veth1' in one and 'data0' not in one
+    assert 'data0' in two and 'veth1' not in two
+    assert ('203.0.113.0/24', 'data0') in [(r['dest'], r['dev']) for r in got['netns'][ns2.name]['routes']]
+    assert '203.0.113.0/24' not in [r['dest'] for r in got['netns'][ns.name]['routes']]
+    # the host's own namespace (the one the module runs in): its links are what `ip` shows here
+    host_names = set(link['name'] for link in got['netns']['host']['links'])
+    assert 'lo' in host_names and 'data0' not in host_names
+    assert set(l['ifname'] for l in ip_json(None, 'link', 'show')) >= host_names - set(
+        # links may come and go on the host while the suite runs; the module read them first
+        l['name'] for l in got['netns']['host']['links'] if l['name'] != 'lo') | {'lo'}
+
+    # default: the host's own only, keyed host
+    default = facts({'gather_subset': ['links']})
+    assert list(default['netns']) == ['host']
+    # an empty list: no namespace, the list of namespaces still there
+    none = facts({'netns': []})
+    assert none['netns'] == {} and ns.name in none['namespaces']
+
+
+def test_missing_namespace_fails_before_reading_and_creates_nothing(ns):
+    missing = 'mnt-missing-%s' % ns.name[4:]
+    res = run_module('routing_facts', {'netns': [ns.name, missing]})
+    assert res['rc'] == 1 and res.get('failed') is True
+    assert repr(missing) in res['msg'] and 'does not exist' in res['msg']
+    assert not os.path.exists('/run/netns/%s' % missing)
+    assert 'ansible_facts' not in res
+
+
+@pytest.mark.parametrize('args, needle', [
+    ({'netns': ['']}, "netns=''"),
+    ({'netns': ['a/b']}, "netns='a/b'"),
+    ({'tables': ['nosuchtable']}, "tables='nosuchtable'"),
+    ({'tables': ['0']}, "tables='0'"),
+    ({'tables': ['4294967296']}, "tables='4294967296'"),
+    ({'gather_subset': ['links', 'neighbours']}, 'neighbours'),
+])
+def test_bad_input_names_option_and_value(ns, args, needle):
+    args = dict(args)
+    args.setdefault('netns', [ns.name])
+    res = run_module('routing_facts', args)
+    assert res['rc'] == 1 and needle in res['msg'], res
+
+
+def test_a_namespace_called_host_is_refused_not_guessed(ns):
+    """A private /run/netns holding a namespace file called `host` (seen only by the module)."""
+    wrap = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+            'mount -t tmpfs multinic-test /run/netns && touch /run/netns/host && exec "$@"', 'sh']
+    res = run_module('routing_facts', {'netns': ['host']}, wrap=wrap)
+    assert res['rc'] == 1 and 'ambiguous' in res['msg'] and '/run/netns/host' in res['msg'], res
+    # leaving netns out still reads the host's own namespace, and lists the one called host
+    got = facts({'gather_subset': ['links']}, wrap=wrap)
+    assert list(got['netns']) == ['host'] and got['namespaces'] == ['host']
+    assert not os.path.exists('/run/netns/host')
+
+
+def test_ip_json_and_module_agree_on_a_big_table(ns):
+    """2,000 routes in one table: all of them, and none of another table when filtered."""
+    lines = ['route add 172.16.%d.%d/32 via 10.0.0.2 dev veth0 table 1000' % (i // 256, i % 256)
+             for i in range(2000)]
+    sh('ip', '-n', ns.name, '-batch', '-', input='\n'.join(lines) + '\n')
+    settle(ns)
+    everything = facts({'netns': ns.name, 'gather_subset': ['routes']})['netns'][ns.name]['routes']
+    assert len([r for r in everything if r['table'] == 1000]) == 2000
+    assert module_routes(everything) == ip_routes(ns)
+    main = facts({'netns': ns.name, 'gather_subset': ['routes'], 'tables': ['main']})
+    assert module_routes(main['netns'][ns.name]['routes']) == ip_routes(ns, 'main')
+    assert json.dumps(main).count('172.16.') == 0
