@@ -48,8 +48,13 @@ def run_module(module, action):
     """
     require_pyroute2(module)
     try:
-        if module.params.get('netns') is not None:
-            check_netns_name(module.params['netns'], 'netns')
+        netns = module.params.get('netns')
+        if isinstance(netns, list):
+            # routing_facts takes a list of namespace names
+            for name in netns:
+                check_netns_name(name, 'netns')
+        elif netns is not None:
+            check_netns_name(netns, 'netns')
         result = action(module)
     except (ValidationError, NetlinkFailure) as exc:
         module.fail_json(msg=exc.msg)

@@ -93,7 +93,9 @@ RTNH_F_ONLINK = 4
 FIB_RULE_INVERT = 2
 IFF_UP = 1
 IFA_F_PERMANENT = 0x80
+IFA_F_NODAD = 0x02
 RT_TABLE_COMPAT = 252
+RTM_F_LOOKUP_TABLE = 0x1000  # route_get: report the table the lookup used, not main
 
 ERRNO_HINTS = {
     errno.EEXIST: 'it already exists',
@@ -407,8 +409,13 @@ class Netlink(object):
                       'setting link %s' % self.name_of(index))
 
     def move_link(self, index, target_netns=None):
-        """Move a link into a named namespace, or to the host's own (target_netns=None)."""
-        path = netns_path(target_netns) if target_netns else '/proc/1/ns/net'
+        """Move a link into a named namespace, or to the host's own (target_netns=None).
+
+        The host's own namespace is the one the calling thread is in, i.e. the one
+        ``Netlink(None)`` opens its socket in (the module's own namespace: the container's in a
+        container, the one ``ip netns exec X`` gave it when started that way).
+        """
+        path = netns_path(target_netns) if target_netns else '/proc/thread-self/ns/net'
         if target_netns and not os.path.exists(path):
             raise NetlinkFailure('network namespace %r does not exist' % target_netns, errno.ENOENT)
         name = self.name_of(index)
@@ -457,21 +464,24 @@ class Netlink(object):
             })
         return result
 
-    def _address_msg(self, index, cidr, broadcast=None):
+    def _address_msg(self, index, cidr, broadcast=None, nodad=False):
         addr, length = _split_prefix(cidr)
         family = family_of(addr)
         msg = ifaddrmsg()
         msg['family'] = FAMILIES[family]
         msg['prefixlen'] = length
         msg['index'] = index
+        if nodad and family == 6:
+            msg['flags'] = IFA_F_NODAD
         attrs = [['IFA_LOCAL', addr], ['IFA_ADDRESS', addr]] if family == 4 else [['IFA_ADDRESS', addr]]
         if broadcast:
             attrs.append(['IFA_BROADCAST', broadcast])
         msg['attrs'] = attrs
         return msg
 
-    def add_address(self, index, cidr, broadcast=None):
-        self._request(self._address_msg(index, cidr, broadcast), RTM_NEWADDR,
+    def add_address(self, index, cidr, broadcast=None, nodad=False):
+        """Add (or replace) an address; nodad=True: IPv6 without DAD, like `ip addr add ... nodad`."""
+        self._request(self._address_msg(index, cidr, broadcast, nodad), RTM_NEWADDR,
                       NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE,
                       'adding address %s to %s' % (cidr, self.name_of(index)))
 
@@ -604,6 +614,10 @@ class Netlink(object):
         msg = rtmsg()
         msg['family'] = FAMILIES[family]
         msg['dst_len'] = 32 if family == 4 else 128
+        if family == 4:
+            # without this flag the IPv4 answer always says table main (`ip route get` sets it);
+            # IPv6 always reports the table and, with strict checking, refuses the flag (EINVAL)
+            msg['flags'] = RTM_F_LOOKUP_TABLE
         attrs = [['RTA_DST', dst]]
         if src:
             attrs.append(['RTA_SRC', src])

@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -42,7 +43,7 @@ def state(netns, dev):
     """The link as `ip -j addr show` sees it, or None when it is not in that namespace."""
     prefix = ['ip', '-n', netns] if netns else ['ip']
     proc = subprocess.run(prefix + ['-j', 'addr', 'show', 'dev', dev], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, universal_newlines=True)
+                          stderr=subprocess.PIPE, universal_newlines=True, check=False)
     if proc.returncode != 0:
         assert 'does not exist' in proc.stderr, proc.stderr
         return None
@@ -64,16 +65,30 @@ def state(netns, dev):
     }
 
 
+def link_local(netns, dev, timeout=5.0):
+    """The link's IPv6 link-local addresses, waiting for the kernel to make one (it does when
+    it handles the carrier event, which may come a moment after the link went up)."""
+    deadline = time.time() + timeout
+    while True:
+        found = state(netns, dev)['link_local']
+        if found or time.time() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def everything(*spaces):
     """Every link of the given namespaces with its admin state, MTU and addresses, to prove a
-    run wrote nothing (leaving out what the kernel changes by itself: carrier, DAD flags)."""
+    run wrote nothing (leaving out what the kernel changes by itself: carrier, DAD flags, and
+    IPv6 link-local addresses, which appear when the carrier event of a fresh veth is handled,
+    up to a second after it came up)."""
     result = []
     for space in spaces:
         links = json.loads(sh(*(['ip', '-n', space] if space else ['ip']) + ['-j', 'addr', 'show']))
         result.append(sorted(
             (link['ifname'], 'UP' in link['flags'], link['mtu'],
              sorted((a['family'], a['local'], a['prefixlen'], a.get('broadcast') or '')
-                    for a in link.get('addr_info', [])))
+                    for a in link.get('addr_info', [])
+                    if not (a['family'] == 'inet6' and a['scope'] == 'link')))
             for link in links))
     return result
 
@@ -101,7 +116,8 @@ def can_bind(netns, address):
     family = 'AF_INET6' if ':' in address else 'AF_INET'
     code = 'import socket; s = socket.socket(socket.%s); s.bind((%r, 0))' % (family, address)
     proc = subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, '-c', code],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                          check=False)
     return proc.returncode == 0
 
 
@@ -167,7 +183,7 @@ def test_move_with_explicit_addresses_and_state(ns, other):
     assert now['addresses'] == ['10.9.0.4/24', '10.9.0.5/24', '2001:db8:9::4/64']
     assert now['broadcast'] == {'10.9.0.4': '10.9.0.255', '10.9.0.5': '10.9.0.255'}
     assert now['secondary'] == ['10.9.0.5'], 'addresses are added in the order given'
-    assert now['link_local'], 'the kernel makes its link-local address once the link is up'
+    assert link_local(other, 'veth0'), 'the kernel makes its link-local address once the link is up'
     assert res['link']['addresses'] == ['10.9.0.4/24', '10.9.0.5/24', '2001:db8:9::4/64']
     assert can_bind(other, '2001:db8:9::4')
 
@@ -243,6 +259,7 @@ def test_state_present_leaves_admin_state_alone(ns):
 
 
 def test_addresses_exactly_these_in_place(ns):
+    lla = link_local(ns.name, 'veth0')
     ns.run('addr', 'add', '10.0.0.5/24', 'dev', 'veth0')
     # a changed prefix length is a different address; the primary goes, so does its secondary
     res = apply(dict(name='veth0', netns=ns.name, addresses=['10.0.0.5/16', '2001:db8::1/64']),
@@ -252,11 +269,11 @@ def test_addresses_exactly_these_in_place(ns):
     assert res['diff']['after']['addresses'] == ['10.0.0.5/16', '2001:db8::1/64']
     now = state(ns.name, 'veth0')
     assert now['addresses'] == ['10.0.0.5/16', '2001:db8::1/64']
-    assert now['link_local'], 'IPv6 link-local addresses are left alone'
+    assert lla and now['link_local'] == lla, 'IPv6 link-local addresses are left alone'
 
 
 def test_empty_addresses_removes_all_but_link_local(ns):
-    lla = state(ns.name, 'veth1')['link_local']
+    lla = link_local(ns.name, 'veth1')
     assert lla
     apply(dict(name='veth1', netns=ns.name, addresses=[]), [ns.name])
     now = state(ns.name, 'veth1')
@@ -323,6 +340,22 @@ def test_kernel_refusal_is_a_message(ns, other):
     assert res['rc'] == 1, res
     assert 'moving link br0' in res['msg'] and 'EINVAL' in res['msg'], res
     assert everything(ns.name, other) == before
+
+
+def test_failure_after_a_move_names_what_was_lost(ns, other):
+    """IPv6 disabled in the target: the move happens, re-adding the IPv6 address fails, and the
+    message says which addresses the link had (a rerun would no longer see them)."""
+    sh('ip', 'netns', 'exec', other, 'sysctl', '-q', '-w', 'net.ipv6.conf.default.disable_ipv6=1')
+    res = run_module('link', dict(name='veth0', netns=other, source_netns=ns.name))
+    assert res['rc'] == 1, res
+    assert 'adding address 2001:db8::1/64' in res['msg'], res['msg']
+    assert 'moved from namespace %r to namespace %r' % (ns.name, other) in res['msg']
+    assert 'admin state up and addresses 10.0.0.1/24, 2001:db8::1/64' in res['msg']
+    assert 'Traceback' not in res['msg']
+    # what the message says is enough to finish the job
+    res = run_module('link', dict(name='veth0', netns=other, state='up', addresses=['10.0.0.1/24']))
+    assert res['rc'] == 0 and res['changed'] is True, res
+    assert state(other, 'veth0')['addresses'] == ['10.0.0.1/24'] and state(other, 'veth0')['up']
 
 
 def test_validation_fails_before_anything_is_read_or_written(ns, other):

@@ -48,8 +48,8 @@ def test_spec_matches_the_interface():
 
 
 def test_addresses_are_canonical_and_keep_their_order():
-    want = wanted(name='ens4', netns='data', addresses=['10.240.64.4/24', '2001:DB8:0::4/64',
-                                                       '10.240.64.4/24', ' 192.0.2.1/32 '])
+    given = ['10.240.64.4/24', '2001:DB8:0::4/64', '10.240.64.4/24', ' 192.0.2.1/32 ']
+    want = wanted(name='ens4', netns='data', addresses=given)
     assert want['addresses'] == ['10.240.64.4/24', '2001:db8::4/64', '192.0.2.1/32']
     assert want['netns'] == 'data'
 

@@ -1,0 +1,290 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Logic of the multinic.routing.link module: validate, plan, apply.
+
+PRIVATE: internal to multinic.routing, not a public API.
+
+Kernel facts this relies on (checked on 6.x, same since 3.x):
+- moving a link to another namespace takes it down and drops every address and every route
+  through it; the index may change when the old one is taken in the target; the MTU stays;
+- taking a link down drops its IPv6 addresses (net.ipv6.conf.*.keep_addr_on_down=0, the
+  default), so the admin state is lowered BEFORE addresses are written and raised after;
+- deleting an IPv4 primary address also deletes (or promotes) its secondaries, so unwanted
+  addresses are deleted last-first and the missing ones are added from a fresh read.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+from ansible.module_utils.six import text_type
+
+from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
+    Netlink,
+    NetlinkFailure,
+    netns_exists,
+    netns_path,
+)
+
+STATES = ['present', 'up', 'down']
+MTU_MIN = 68
+MTU_MIN_IPV6 = 1280
+MTU_MAX = 65535
+LINK_LOCAL_V6 = ipaddress.ip_network(u'fe80::/10')
+
+ARGUMENT_SPEC = dict(
+    name=dict(type='str', required=True),
+    source_netns=dict(type='str'),
+    state=dict(type='str', default='present', choices=STATES),
+    mtu=dict(type='int'),
+    addresses=dict(type='list', elements='str'),
+)
+ARGUMENT_SPEC.update(c.netns_spec())
+
+MODULE_KWARGS = dict(
+    argument_spec=ARGUMENT_SPEC,
+    supports_check_mode=True,
+)
+
+
+# --------------------------------------------------------------------------- validation
+
+def _where(netns):
+    return 'namespace %r' % netns if netns else "the host's namespace"
+
+
+def _interface(cidr):
+    return ipaddress.ip_interface(text_type(cidr))
+
+
+def canonical(cidr):
+    """'2001:db8::4/64' style text for an interface address (address + prefix length)."""
+    iface = _interface(cidr)
+    return '%s/%d' % (iface.ip, iface.network.prefixlen)
+
+
+def is_link_local_v6(cidr):
+    iface = _interface(cidr)
+    return iface.version == 6 and iface.ip in LINK_LOCAL_V6
+
+
+def _sort_key(cidr):
+    iface = _interface(cidr)
+    return (iface.version, int(iface.ip), iface.network.prefixlen)
+
+
+def parse_addresses(values):
+    """Validate the addresses option  -> list of canonical CIDRs, in the order given."""
+    result = []
+    seen = {}
+    for i, value in enumerate(values):
+        option = 'addresses[%d]' % i
+        text = text_type(value).strip()
+        if '/' not in text:
+            raise c.ValidationError('%s=%r has no prefix length; write it as an interface '
+                                    'address such as 10.240.64.4/24 or 2001:db8::4/64 '
+                                    '(/32 or /128 for a lone address)' % (option, value))
+        cidr = c.parse_prefix(text, option, host_bits='keep')[0]
+        iface = _interface(cidr)
+        if iface.ip.is_unspecified or iface.ip.is_multicast:
+            raise c.ValidationError('%s=%r is not a unicast address' % (option, value))
+        if iface.version == 6 and iface.ip in LINK_LOCAL_V6:
+            raise c.ValidationError('%s=%r is an IPv6 link-local address (fe80::/10); those are '
+                                    'left to the kernel and not managed by this module'
+                                    % (option, value))
+        net = iface.network
+        if iface.version == 4 and net.prefixlen < 31 and iface.ip in (net.network_address,
+                                                                      net.broadcast_address):
+            raise c.ValidationError('%s=%r is the %s address of %s, not an interface address'
+                                    % (option, value, 'network' if iface.ip == net.network_address
+                                       else 'broadcast', net))
+        addr = text_type(iface.ip)
+        if addr in seen:
+            if seen[addr] != cidr:
+                raise c.ValidationError('addresses lists %s twice with different prefix lengths '
+                                        '(%s and %s)' % (addr, seen[addr], cidr))
+            continue
+        seen[addr] = cidr
+        result.append(cidr)
+    return result
+
+
+def build(params):
+    """Validate every option (nothing is read or written yet)  -> the wanted settings."""
+    name = c.check_ifname(params['name'], 'name')
+    if params.get('source_netns') is not None:
+        c.check_netns_name(params['source_netns'], 'source_netns')
+    addresses = None
+    if params.get('addresses') is not None:
+        addresses = parse_addresses(params['addresses'])
+    mtu = params.get('mtu')
+    if mtu is not None:
+        if not MTU_MIN <= mtu <= MTU_MAX:
+            raise c.ValidationError('mtu=%r is out of range (%d..%d)' % (mtu, MTU_MIN, MTU_MAX))
+        v6 = [a for a in addresses or [] if ':' in a]
+        if v6 and mtu < MTU_MIN_IPV6:
+            raise c.ValidationError('mtu=%r is below %d, the IPv6 minimum, but addresses has IPv6 '
+                                    'address %s (the kernel disables IPv6 on such a link)'
+                                    % (mtu, MTU_MIN_IPV6, v6[0]))
+    return {
+        'name': name,
+        'netns': params.get('netns') or None,
+        'source_netns': params.get('source_netns') or None,
+        'state': params['state'],
+        'mtu': mtu,
+        'addresses': addresses,
+    }
+
+
+# --------------------------------------------------------------------------- kernel state
+
+def snapshot(nl, name):
+    """The link and its addresses as the kernel holds them, or None."""
+    link = nl.link_by_name(name)
+    if link is None:
+        return None
+    return {'link': link, 'addresses': nl.addresses(link['index'])}
+
+
+def managed(addresses):
+    """The addresses this module manages, kernel order: IPv4 and non-link-local IPv6."""
+    return [a for a in addresses if not (a['family'] == 6 and is_link_local_v6(a['cidr']))]
+
+
+def view(snap, netns):
+    """What diff and the result show: where the link is, admin state, MTU, addresses."""
+    link = snap['link']
+    return {
+        'name': link['name'],
+        'netns': netns,
+        'state': 'up' if link['up'] else 'down',
+        'mtu': link['mtu'],
+        'addresses': sorted((canonical(a['cidr']) for a in managed(snap['addresses'])),
+                            key=_sort_key),
+    }
+
+
+def locate(want):
+    """(namespace the link is in, its snapshot); an error when it is in neither place."""
+    target, source = want['netns'], want['source_netns']
+    name = want['name']
+    with Netlink(target) as nl:
+        snap = snapshot(nl, name)
+    if snap is not None:
+        return target, snap
+    if source == target:
+        raise c.ValidationError('name=%r: no such interface in %s' % (name, _where(target)))
+    if source and not netns_exists(source):
+        raise c.ValidationError('name=%r: no such interface in %s (netns), and source_netns=%r '
+                                'does not exist (no %s)'
+                                % (name, _where(target), source, netns_path(source)))
+    with Netlink(source) as nl:
+        snap = snapshot(nl, name)
+    if snap is None:
+        raise c.ValidationError('name=%r: no such interface, neither in %s (netns) nor in %s '
+                                '(source_netns)' % (name, _where(target), _where(source)))
+    return source, snap
+
+
+def plan(want, where, snap):
+    """The view the link must end up with and the names of what differs."""
+    before = view(snap, where)
+    after = dict(before)
+    after['netns'] = want['netns']
+    if want['state'] != 'present':
+        after['state'] = want['state']
+    if want['mtu'] is not None:
+        after['mtu'] = want['mtu']
+    if want['addresses'] is not None:
+        after['addresses'] = sorted(want['addresses'], key=_sort_key)
+    differences = [k for k in ('netns', 'state', 'mtu') if before[k] != after[k]]
+    if set(before['addresses']) != set(after['addresses']):
+        differences.append('addresses')
+    return before, after, differences
+
+
+def apply(want, where, snap, after):
+    """Move the link if needed, then make MTU, admin state and addresses what ``after`` says."""
+    name, target = want['name'], want['netns']
+    # Addresses to (re-)add, with the broadcast they had (none when they had none), in the
+    # kernel's order so an IPv4 primary stays primary.
+    broadcast = dict((canonical(a['cidr']), a.get('broadcast')) for a in snap['addresses'])
+    if want['addresses'] is None:
+        wanted = [canonical(a['cidr']) for a in managed(snap['addresses'])]
+    else:
+        wanted = list(want['addresses'])
+    if where != target:
+        with Netlink(where) as nl:
+            nl.move_link(snap['link']['index'], target)
+        try:
+            return _settle(name, target, after, wanted, broadcast)
+        except NetlinkFailure as exc:
+            # the kernel dropped the addresses with the move; a rerun would no longer see them
+            raise NetlinkFailure('%s - after %s was moved from %s to %s; it had admin state %s '
+                                 'and addresses %s: give them in addresses to restore them'
+                                 % (exc.msg, name, _where(where), _where(target),
+                                    'up' if snap['link']['up'] else 'down',
+                                    ', '.join(wanted) or '(none)'), exc.code)
+    return _settle(name, target, after, wanted, broadcast)
+
+
+def _settle(name, target, after, wanted, broadcast):
+    """In the target namespace: MTU, admin state and addresses as ``after`` says."""
+    with Netlink(target) as nl:
+        link = nl.link_by_name(name)
+        if link is None:
+            raise NetlinkFailure('interface %r is no longer found in %s' % (name, _where(target)))
+        index = link['index']
+        if link['mtu'] != after['mtu']:
+            nl.set_link(index, mtu=after['mtu'])
+        if link['up'] and after['state'] == 'down':
+            nl.set_link(index, state='down')
+        current = [canonical(a['cidr']) for a in managed(nl.addresses(index))]
+        for cidr in reversed(current):
+            if cidr not in wanted:
+                present = [canonical(a['cidr']) for a in managed(nl.addresses(index))]
+                if cidr in present:
+                    nl.delete_address(index, cidr)
+        present = set(canonical(a['cidr']) for a in managed(nl.addresses(index)))
+        for cidr in wanted:
+            if cidr not in present:
+                brd = broadcast[cidr] if cidr in broadcast else _broadcast(cidr)
+                nl.add_address(index, cidr, broadcast=brd, nodad=True)
+        if not link['up'] and after['state'] == 'up':
+            nl.set_link(index, state='up')
+        snap = snapshot(nl, name)
+    return view(snap, target)
+
+
+def _broadcast(cidr):
+    """The subnet broadcast for a new IPv4 address (what `ip addr add ... brd +` sets)."""
+    iface = _interface(cidr)
+    if iface.version != 4 or iface.network.prefixlen >= 31:
+        return None
+    return text_type(iface.network.broadcast_address)
+
+
+def run(module):
+    want = build(module.params)
+    if want['netns'] and not netns_exists(want['netns']):
+        raise c.ValidationError('netns=%r: no such network namespace (no %s); this module never '
+                                'creates one - multinic.routing.netns does'
+                                % (want['netns'], netns_path(want['netns'])))
+    where, snap = locate(want)
+    before, after, differences = plan(want, where, snap)
+    result = {'changed': bool(differences)}
+    if differences:
+        result['differences'] = differences
+        if not module.check_mode:
+            after = apply(want, where, snap, after)
+    else:
+        after = before
+    result['link'] = after
+    if module._diff:
+        result['diff'] = c.diff_of(before, after)
+    return result
