@@ -36,14 +36,20 @@ ensure_system_packages() {
   fi
 }
 
+# pip, minus the "Location ... is ignored" noise some machines' pip configuration prints
+pip_quiet() {
+  "$VENV/bin/pip" "$@" 2>&1 | grep -v "^WARNING: Location '.*' is ignored"
+  return "${PIPESTATUS[0]}"
+}
+
 ensure_venv() {
   local stamp="$VENV/.installed-$(sha256sum "$ROOT/tests/requirements-dev.txt" | cut -c1-16)"
   if [ ! -e "$stamp" ]; then
     banner "creating $VENV"
     python3 -m venv "$VENV" || { echo "python3 -m venv failed" >&2; exit 2; }
-    "$VENV/bin/pip" install -q --upgrade pip >/dev/null
-    "$VENV/bin/pip" install -q -r "$ROOT/tests/requirements-dev.txt" || { echo "pip install failed" >&2; exit 2; }
-    "$VENV/bin/pip" install -q --target "$PR07" 'pyroute2==0.7.2' || { echo "pip install pyroute2 0.7.2 failed" >&2; exit 2; }
+    pip_quiet install -q --upgrade pip >/dev/null
+    pip_quiet install -q -r "$ROOT/tests/requirements-dev.txt" || { echo "pip install failed" >&2; exit 2; }
+    pip_quiet install -q --target "$PR07" 'pyroute2==0.7.2' || { echo "pip install pyroute2 0.7.2 failed" >&2; exit 2; }
     touch "$stamp"
   fi
   export PATH="$VENV/bin:$PATH"
@@ -94,10 +100,25 @@ collection_copy() {
   echo "$dest"
 }
 
+# ansible-test bootstraps pip in its sanity venvs with a get-pip.py fetched from a host these
+# machines cannot reach; hack/get_pip_shim.py does the same from the standard library + PyPI.
+install_get_pip_shim() {
+  local version
+  version=$("$VENV/bin/python" - <<'PY'
+import re, ansible_test, os
+src = open(os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')).read()
+print(re.search(r"pip='([0-9.]+)'", src).group(1).replace('.', '_'))
+PY
+)
+  mkdir -p "$HOME/.ansible/test/cache"
+  cp "$ROOT/hack/get_pip_shim.py" "$HOME/.ansible/test/cache/get_pip_${version}.py"
+}
+
 run_sanity() {
   local dest
+  install_get_pip_shim || return 1
   dest=$(collection_copy)
-  (cd "$dest" && ansible-test sanity --venv --python "$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements --color no)
+  (cd "$dest" && ansible-test sanity --local --python "$("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" --requirements --color no)
 }
 
 run_lint() {

@@ -20,7 +20,7 @@ description:
     route with that identity whose gateway, device, preferred source, scope, type, MTU, onlink
     flag or next hops differ is replaced in place (never duplicated).
 author:
-  - multinic.routing maintainers
+  - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
   - multinic.routing.netns
   - multinic.routing.netns.ATTRIBUTES

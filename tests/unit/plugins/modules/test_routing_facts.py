@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation of multinic.routing.routing_facts through the module's real argument spec, and its
+documentation against that spec."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.multinic.routing.plugins.doc_fragments.netns import ModuleDocFragment
+from ansible_collections.multinic.routing.plugins.module_utils import _facts
+from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
+from ansible_collections.multinic.routing.plugins.modules import routing_facts
+
+
+def params(**args):
+    kw = _facts.MODULE_KWARGS
+    result = ArgumentSpecValidator(kw['argument_spec']).validate(args)
+    if result.error_messages:
+        raise ValueError(result.error_messages)
+    return result.validated_parameters
+
+
+def build(**args):
+    return _facts.build(params(**args))
+
+
+def test_defaults_read_the_host_everything_every_table():
+    targets, tables, subset = build()
+    assert targets == [('host', None)]
+    assert tables is None
+    assert subset == {'links', 'addresses', 'routes', 'rules'}
+
+
+def test_one_name_or_a_list_and_host_keyword():
+    assert build(netns='data')[0] == [('data', 'data')]
+    assert build(netns=['host', 'data', 'data', 'blue'])[0] == [
+        ('host', None), ('data', 'data'), ('blue', 'blue')]
+    assert build(netns=[])[0] == []
+    # a comma-separated string is a list, as for every list option of Ansible
+    assert build(netns='data,blue')[0] == [('data', 'data'), ('blue', 'blue')]
+
+
+def test_tables_by_name_and_number_deduplicated():
+    assert build(tables=['main', '100', 'local', '0x10', 254, 4294967295])[1] == [
+        254, 100, 255, 16, 4294967295]
+    assert build(tables=[])[1] == []
+
+
+def test_gather_subset():
+    assert build(gather_subset=['routes'])[2] == {'routes'}
+    assert build(gather_subset=['links', 'rules'])[2] == {'links', 'rules'}
+    assert build(gather_subset=['all', 'rules'])[2] == {'links', 'addresses', 'routes', 'rules'}
+    assert build(gather_subset=[])[2] == set()
+    with pytest.raises(ValueError) as err:
+        params(gather_subset=['neighbours'])
+    assert 'gather_subset' in str(err.value) and 'neighbours' in str(err.value)
+
+
+@pytest.mark.parametrize('args, needle', [
+    (dict(netns=['a/b']), "netns='a/b'"),
+    (dict(netns=['..']), "netns='..'"),
+    (dict(netns=['x' * 256]), 'too long'),
+    (dict(tables=['0']), "tables='0' is out of range"),
+    (dict(tables=['4294967296']), "tables='4294967296' is out of range"),
+    (dict(tables=['no-such-table']), "tables='no-such-table'"),
+    (dict(tables=['unspec']), "tables='unspec'"),
+])
+def test_bad_input_names_option_and_value(args, needle):
+    with pytest.raises(ValidationError) as err:
+        build(**args)
+    assert needle in err.value.msg
+
+
+def test_check_mode_is_declared():
+    assert _facts.MODULE_KWARGS['supports_check_mode'] is True
+
+
+def _documented_options():
+    doc = yaml.safe_load(routing_facts.DOCUMENTATION)
+    options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
+    for name, spec in doc['options'].items():
+        merged = dict(options.get(name, {}))
+        merged.update(spec)  # how Ansible merges a fragment: the module's keys win
+        options[name] = merged
+    return doc, options
+
+
+def test_documentation_matches_the_argument_spec():
+    doc, options = _documented_options()
+    spec = _facts.ARGUMENT_SPEC
+    assert set(options) == set(spec)
+    for name, arg in spec.items():
+        documented = options[name]
+        for key in ('type', 'elements', 'default', 'choices', 'required'):
+            assert documented.get(key) == arg.get(key), (name, key)
+    assert doc['extends_documentation_fragment'] == [
+        'multinic.routing.netns', 'multinic.routing.netns.ATTRIBUTES_READ_ONLY']
+    yaml.safe_load(routing_facts.EXAMPLES)
+    returned = yaml.safe_load(routing_facts.RETURN)
+    fact = returned['ansible_facts']['contains']['multinic_routing']
+    assert set(fact['contains']) == {'namespaces', 'table_names', 'netns'}
+    assert set(fact['sample']['netns']['host']) == {'links', 'addresses', 'routes', 'rules'}
