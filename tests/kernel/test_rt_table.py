@@ -60,7 +60,7 @@ def rt(etc, check_mode=False, diff=True, **args):
 def wrapped(etc, *argv):
     """Run a command inside the private /etc/iproute2; return the CompletedProcess."""
     return subprocess.run(list(etc[1]) + list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True)
+                          universal_newlines=True, check=False)
 
 
 def conf(etc, name):
@@ -68,7 +68,8 @@ def conf(etc, name):
 
 
 def listing(etc):
-    return sorted(os.listdir(os.path.join(etc[0], 'rt_tables.d')))
+    directory = os.path.join(etc[0], 'rt_tables.d')
+    return sorted(os.listdir(directory)) if os.path.isdir(directory) else []
 
 
 def read(path):
@@ -116,7 +117,7 @@ def test_present_writes_one_file_that_ip_and_the_modules_use(etc, ns):
     assert rules[0]['table'] == 'data'
     # outside the wrapper the host does not know the name
     assert subprocess.run(['ip', '-n', ns.name, 'route', 'show', 'table', 'data'],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE).returncode != 0
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False).returncode != 0
 
 
 def test_table_above_255(etc, ns):
@@ -128,7 +129,7 @@ def test_table_above_255(etc, ns):
     shown = wrapped(etc, 'ip', '-n', ns.name, '-j', 'route', 'show', 'table', 'mid-table_2')
     assert shown.returncode == 0 and json.loads(shown.stdout)[0]['dst'] == '198.51.100.0/24'
     plain = json.loads(subprocess.run(['ip', '-n', ns.name, '-j', 'route', 'show', 'table', '100000'],
-                                      stdout=subprocess.PIPE, universal_newlines=True).stdout)
+                                      stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout)
     assert plain[0]['dst'] == '198.51.100.0/24'
 
 
@@ -211,17 +212,20 @@ def test_absent_with_another_id_is_refused(etc):
     assert not os.path.exists(conf(etc, 'data'))
 
 
-def test_missing_rt_tables_d_is_created(etc):
-    os.rmdir(os.path.join(etc[0], 'rt_tables.d')) if not os.listdir(
-        os.path.join(etc[0], 'rt_tables.d')) else None
-    for name in os.listdir(os.path.join(etc[0], 'rt_tables.d')):
-        os.unlink(os.path.join(etc[0], 'rt_tables.d', name))
-    os.rmdir(os.path.join(etc[0], 'rt_tables.d'))
+def test_missing_rt_tables_d_is_created(etc, ns):
+    tables_d = os.path.join(etc[0], 'rt_tables.d')
+    for name in os.listdir(tables_d):
+        os.unlink(os.path.join(tables_d, name))
+    os.rmdir(tables_d)
+    check = rt(etc, check_mode=True, name='data', id=201)
+    assert check['rc'] == 0 and check['changed'] is True and not os.path.exists(tables_d)
     apply(etc, name='data', id=201)
     assert stat.S_IMODE(os.stat(os.path.join(etc[0], 'rt_tables.d')).st_mode) == 0o755
     assert listing(etc) == ['data.conf']
-    shown = wrapped(etc, 'ip', 'route', 'show', 'table', 'data')
-    assert shown.returncode == 0, shown.stderr
+    added = wrapped(etc, 'ip', '-n', ns.name, 'route', 'add', 'blackhole', '192.0.2.0/24', 'table', 'data')
+    assert added.returncode == 0, added.stderr
+    shown = wrapped(etc, 'ip', '-n', ns.name, 'route', 'show', 'table', 'data')
+    assert shown.returncode == 0 and '192.0.2.0/24' in shown.stdout, shown.stderr
 
 
 def test_bad_input_writes_nothing(etc):

@@ -116,8 +116,8 @@ def test_ipv4_selector_round_trip(ns, args, expected):
 
 IPV6_CASES = [
     ({'from': '2001:db8:5::4', 'table': '201'}, {'src': '2001:db8:5::4', 'table': '201'}),
-    ({'to': '2001:db8:1::/64', 'ipproto': 'icmpv6'}, {'dst': '2001:db8:1::', 'dstlen': 64,
-                                                     'ipproto': 'ipv6-icmp'}),
+    ({'to': '2001:db8:1::/64', 'ipproto': 'icmpv6'},
+     {'dst': '2001:db8:1::', 'dstlen': 64, 'ipproto': 'ipv6-icmp'}),
     ({'family': 'ipv6', 'fwmark': '0x20', 'fwmask': '0xf0', 'table': '300000'},
      {'fwmark': '0x20', 'fwmask': '0xf0', 'table': '300000'}),
     ({'family': 'ipv6', 'ipproto': 'tcp', 'sport': '22', 'dport': '1024-65534', 'uidrange': '5-5'},
