@@ -192,7 +192,10 @@ route:
     src: {description: Preferred source or null., type: str}
     onlink: {description: Onlink flag., type: bool}
     mtu: {description: Route MTU or null., type: int}
-    nexthops: {description: Multipath hops (gateway, dev, weight, onlink) or null., type: list, elements: dict}
+    nexthops:
+      description: Multipath hops, each with C(gateway), C(dev), C(weight) and C(onlink); null for a single next hop.
+      type: list
+      elements: dict
   sample:
     family: 4
     table: 254

@@ -31,7 +31,7 @@ def sh(*argv, **kwargs):
     """Run a command, fail the test with its stderr if it fails; return stdout."""
     check = kwargs.pop('check', True)
     proc = subprocess.run(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, **kwargs)
+                          universal_newlines=True, check=False, **kwargs)
     if check and proc.returncode != 0:
         raise AssertionError('%s failed (%d): %s' % (' '.join(argv), proc.returncode, proc.stderr))
     return proc.stdout
@@ -64,7 +64,7 @@ def run_module(name, args, check_mode=False, diff=False, wrap=None):
     argv = list(wrap or []) + [sys.executable, '-m', '%s.%s' % (MODULE_PKG, name)]
     proc = subprocess.run(argv, input=json.dumps({'ANSIBLE_MODULE_ARGS': payload}),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, env=_module_env())
+                          universal_newlines=True, env=_module_env(), check=False)
     try:
         result = json.loads(proc.stdout)
     except ValueError:

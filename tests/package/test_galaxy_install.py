@@ -63,7 +63,7 @@ PLAYBOOK = """
 
 def run(argv, **kwargs):
     proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, **kwargs)
+                          universal_newlines=True, check=False, **kwargs)
     assert proc.returncode == 0, '%s failed:\n%s' % (' '.join(argv), proc.stdout)
     return proc.stdout
 

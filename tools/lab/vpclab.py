@@ -146,7 +146,7 @@ def log(msg):
 
 def run(cmd, check=True, capture=True, input_text=None):
     """Run a command; return CompletedProcess.  Raise LabError on failure."""
-    res = subprocess.run(cmd, input=input_text, text=True,
+    res = subprocess.run(cmd, input=input_text, text=True, check=False,
                          stdout=subprocess.PIPE if capture else None,
                          stderr=subprocess.PIPE if capture else None)
     if check and res.returncode != 0:
@@ -234,9 +234,8 @@ def stale_bridges(topo):
     owns them (left behind when a container's NIC had been moved into a
     namespace inside the container: netavark's teardown cannot find it)."""
     owned = set()
-    for n in json.loads(podman("network", "inspect", *podman(
-            "network", "ls", "--format", "{{.Name}}").stdout.split()).stdout
-                        or "[]"):
+    names = podman("network", "ls", "--format", "{{.Name}}").stdout.split()
+    for n in json.loads(podman("network", "inspect", *names).stdout or "[]"):
         if n.get("network_interface"):
             owned.add(n["network_interface"])
     subnets = {ipaddress.ip_network(s) for s in
@@ -433,9 +432,9 @@ def verify(topo, timeout=15, strict=True):
                 break
             time.sleep(0.3)
         if got != want:
-            problems.append("%s main table differs from the DHCP baseline "
-                            "(--recreate resets it): %s, expected %s" % (
-                w["name"], sorted(got, key=str), sorted(want, key=str)))
+            problems.append(
+                "%s main table differs from the DHCP baseline (--recreate resets it): "
+                "%s, expected %s" % (w["name"], sorted(got, key=str), sorted(want, key=str)))
     gateways = {z[k]["gateway"] for z in topo["zones"]
                 for k in ("control", "data")}
     host_addrs = {a["local"] for l in host_ip_json("addr", "show")
@@ -491,13 +490,13 @@ def reachability(topo):
                 ctx[wa["name"]], wa["data_address"], wb["data_address"])))
 
     def probe(job):
-        wa, _, _, cmd = job
+        wa, cmd = job[0], job[3]
         return pexec(wa["name"], cmd + " >/dev/null 2>&1").returncode == 0
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         oks = list(pool.map(probe, jobs))
     rows = {}
-    for (wa, wb, kind, _), ok in zip(jobs, oks):
+    for (wa, wb, kind, _cmd), ok in zip(jobs, oks):
         row = rows.setdefault((wa["name"], wb["name"]), {
             "from": wa["inventory_name"], "to": wb["inventory_name"],
             "from_container": wa["name"], "to_container": wb["name"],
