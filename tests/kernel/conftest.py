@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 
 import pytest
@@ -102,6 +103,16 @@ class Namespace(object):
     def ip(self, *args):
         return ip_json(self.name, *args)
 
+    def settle(self, timeout=10.0):
+        """Wait until IPv6 duplicate address detection is over (link-local addresses and their
+        routes appear and change state on their own for a moment after a link comes up)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if not self.ip('-6', 'addr', 'show', 'tentative'):
+                return
+            time.sleep(0.2)
+        raise AssertionError('IPv6 addresses of %s still tentative after %ss' % (self.name, timeout))
+
     def run(self, *args):
         return sh('ip', '-n', self.name, *args)
 
@@ -109,6 +120,16 @@ class Namespace(object):
 @pytest.fixture
 def ns():
     """A fresh namespace per test, deleted afterwards whatever happens."""
+    space = Namespace().create()
+    try:
+        yield space
+    finally:
+        space.destroy()
+
+
+@pytest.fixture
+def ns2():
+    """A second throwaway namespace, for tests that need two."""
     space = Namespace().create()
     try:
         yield space

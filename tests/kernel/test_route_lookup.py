@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import time
 
 import pytest
 
@@ -28,15 +27,6 @@ def ip_get(ns, *args):
     return r['dev'], r.get('gateway'), r.get('prefsrc') or r.get('from'), table, r.get('type', 'unicast')
 
 
-def settle(ns, timeout=10.0):
-    """Wait until IPv6 duplicate address detection is over (link-local addresses and their
-    local routes appear on their own for a moment after a link comes up)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not ns.ip('-6', 'addr', 'show', 'tentative'):
-            return
-        time.sleep(0.2)
-    raise AssertionError('IPv6 addresses of %s still tentative after %ss' % (ns.name, timeout))
 
 
 def lookup(ns, check_mode=False, wrap=None, **args):
@@ -68,7 +58,7 @@ def test_policy_rules_decide_and_match_ip(ns, private_iproute2):
     with open(os.path.join(etc, 'rt_tables.d', 'test.conf'), 'w') as handle:
         handle.write('100 data\n')
     source_routing(ns)
-    settle(ns)
+    ns.settle()
     before = (ns.ip('route', 'show', 'table', 'all'), ns.ip('-6', 'route', 'show', 'table', 'all'),
               ns.ip('rule', 'show'), ns.ip('-6', 'rule', 'show'))
 

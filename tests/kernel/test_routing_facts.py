@@ -10,33 +10,16 @@ __metaclass__ = type
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
-from .conftest import Namespace, run_module, sh
+from .conftest import run_module, sh
 
 BUILTIN_TABLES = {'main': 254, 'local': 255, 'default': 253}
 
 
-@pytest.fixture
-def ns2():
-    space = Namespace().create()
-    try:
-        yield space
-    finally:
-        space.destroy()
 
 
-def settle(ns, timeout=10.0):
-    """Wait until IPv6 duplicate address detection is over (link-local addresses and their
-    routes appear and change state on their own for a moment after a link comes up)."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not ns.ip('-6', 'addr', 'show', 'tentative'):
-            return
-        time.sleep(0.2)
-    raise AssertionError('IPv6 addresses of %s still tentative after %ss' % (ns.name, timeout))
 
 
 def facts(args, **kwargs):
@@ -122,7 +105,7 @@ def populate(ns):
     ns.run('rule', 'add', 'from', '10.0.1.1', 'table', '100', 'priority', '100')
     ns.run('rule', 'add', 'fwmark', '0x10', 'table', '70000', 'priority', '110')
     ns.run('-6', 'rule', 'add', 'from', '2001:db8:1::/64', 'table', '100', 'priority', '100')
-    settle(ns)
+    ns.settle()
 
 
 def test_reads_what_ip_reads(ns, private_iproute2):
@@ -204,7 +187,7 @@ def test_tables_filter(ns, private_iproute2):
 
 
 def test_gather_subset(ns):
-    settle(ns)
+    ns.settle()
     got = facts({'netns': ns.name, 'gather_subset': ['routes', 'rules']})
     assert set(got['netns'][ns.name]) == {'routes', 'rules'}
     got = facts({'netns': ns.name, 'gather_subset': ['links']})
@@ -283,7 +266,7 @@ def test_ip_json_and_module_agree_on_a_big_table(ns):
     lines = ['route add 172.16.%d.%d/32 via 10.0.0.2 dev veth0 table 1000' % (i // 256, i % 256)
              for i in range(2000)]
     sh('ip', '-n', ns.name, '-batch', '-', input='\n'.join(lines) + '\n')
-    settle(ns)
+    ns.settle()
     everything = facts({'netns': ns.name, 'gather_subset': ['routes']})['netns'][ns.name]['routes']
     assert len([r for r in everything if r['table'] == 1000]) == 2000
     assert module_routes(everything) == ip_routes(ns)
