@@ -31,8 +31,10 @@ ensure_system_packages() {
   done
   if [ ${#missing[@]} -gt 0 ]; then
     banner "installing Debian packages: ${missing[*]}"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
-      || { echo "apt-get install ${missing[*]} failed" >&2; exit 2; }
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+      echo "apt-get install ${missing[*]} failed" >&2
+      exit 2
+    fi
   fi
 }
 
@@ -43,7 +45,8 @@ pip_quiet() {
 }
 
 ensure_venv() {
-  local stamp="$VENV/.installed-$(sha256sum "$ROOT/tests/requirements-dev.txt" | cut -c1-16)"
+  local stamp
+  stamp="$VENV/.installed-$(sha256sum "$ROOT/tests/requirements-dev.txt" | cut -c1-16)"
   if [ ! -e "$stamp" ]; then
     banner "creating $VENV"
     python3 -m venv "$VENV" || { echo "python3 -m venv failed" >&2; exit 2; }

@@ -27,8 +27,6 @@ def ip_get(ns, *args):
     return r['dev'], r.get('gateway'), r.get('prefsrc') or r.get('from'), table, r.get('type', 'unicast')
 
 
-
-
 def lookup(ns, check_mode=False, wrap=None, **args):
     args['netns'] = ns.name
     res = run_module('route_lookup', args, check_mode=check_mode, wrap=wrap)

@@ -18,10 +18,6 @@ from .conftest import run_module, sh
 BUILTIN_TABLES = {'main': 254, 'local': 255, 'default': 253}
 
 
-
-
-
-
 def facts(args, **kwargs):
     res = run_module('routing_facts', args, **kwargs)
     assert res['rc'] == 0, res
