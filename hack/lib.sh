@@ -125,7 +125,7 @@ run_sanity() {
 }
 
 run_lint() {
-  (cd "$ROOT" && ansible-lint --profile production --nocolor)
+  (cd "$ROOT" && ansible-lint --profile production --nocolor && antsibull-changelog lint)
 }
 
 run_molecule() {
