@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Prove the lab models the problem (python3 stdlib only, root).
 
     tools/lab/selftest.py [--prefix mnlabtest] [--base 10.246] [--zones 3] [--keep]

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Simulated multi-zone IBM-Cloud-style VPC lab in podman containers.
 
 Per zone: an internal podman network for the control subnet and one for the
