@@ -27,7 +27,7 @@ PLAYBOOK = """
   vars:
     ns: {ns}
   tasks:
-    - name: Create the namespace
+    - name: The namespace is there
       multinic.routing.netns:
         name: "{{{{ ns }}}}"
     - name: Name a table
@@ -54,10 +54,10 @@ PLAYBOOK = """
       multinic.routing.route_lookup:
         dst: 127.0.0.1
         netns: "{{{{ ns }}}}"
-      register: lookup
+      register: answer
     - name: Show what the kernel answered
       ansible.builtin.debug:
-        msg: "{{{{ lookup.type }}}} {{{{ lookup.dev }}}}"
+        msg: "{{{{ answer.type }}}} {{{{ answer.dev }}}}"
 """
 
 
@@ -90,7 +90,12 @@ def test_build_install_and_run_from_installed_copy(workdir):
                 or '__pycache__' in n]
 
     cpath = os.path.join(str(workdir), 'collections')
-    run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', tarball, '-p', cpath])
+    env = dict(os.environ)
+    # only the fresh install: no checkout on any path Ansible searches (otherwise
+    # ansible-galaxy sees 0.1.0 "already installed" and installs nothing)
+    env['ANSIBLE_COLLECTIONS_PATH'] = cpath
+    env.pop('PYTHONPATH', None)
+    run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', tarball, '-p', cpath], env=env)
     installed = os.path.join(cpath, 'ansible_collections', 'multinic', 'routing')
     assert os.path.isfile(os.path.join(installed, 'plugins', 'modules', 'route.py'))
 
@@ -102,21 +107,21 @@ def test_build_install_and_run_from_installed_copy(workdir):
     playbook = os.path.join(str(workdir), 'play.yml')
     with open(playbook, 'w') as handle:
         handle.write(PLAYBOOK.format(ns=ns))
-    env = dict(os.environ)
-    # only the fresh install: no checkout on any path Ansible searches
-    env['ANSIBLE_COLLECTIONS_PATH'] = cpath
-    env.pop('PYTHONPATH', None)
     env['ANSIBLE_PYTHON_INTERPRETER'] = sys.executable
     env['ANSIBLE_STDOUT_CALLBACK'] = 'ansible.builtin.json'
     env['ANSIBLE_LOCALHOST_WARNING'] = 'false'
     env['ANSIBLE_INVENTORY_UNPARSED_WARNING'] = 'false'
+    # made out here: a namespace made inside the private mount namespace below would vanish
+    # with it (the playbook's netns task then finds it present)
+    run(['ip', 'netns', 'add', ns])
+    run(['ip', '-n', ns, 'link', 'set', 'lo', 'up'])
     try:
         # a private /etc/iproute2 so the table name never lands on this machine
         out = run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
                    'mount --bind "$0" /etc/iproute2 && exec "$@"', etc,
                    os.path.join(BIN, 'ansible-playbook'), '-c', 'local', '-i', 'localhost,',
                    playbook], env=env)
-        result = json.loads(out[out.index('{'):])
+        result = json.loads(out[out.index('{\n'):])
         tasks = result['plays'][0]['tasks']
         assert len(tasks) == 7
         for task in tasks:
