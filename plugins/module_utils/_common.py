@@ -13,7 +13,6 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible.module_utils.six import text_type
 
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
@@ -82,13 +81,13 @@ def check_ifname(name, option):
 def parse_address(value, option, family=None):
     """A single IP address, canonical text; optionally of a given family (4 or 6)."""
     try:
-        addr = ipaddress.ip_address(text_type(value).strip())
+        addr = ipaddress.ip_address(str(value).strip())
     except ValueError:
         raise ValidationError('%s=%r is not a valid IP address' % (option, value))
     if family is not None and addr.version != family:
         raise ValidationError('%s=%r is IPv%d but the rest of this entry is IPv%d'
                               % (option, value, addr.version, family))
-    return text_type(addr)
+    return str(addr)
 
 
 def parse_prefix(value, option, family=None, allow_default=False, host_bits='fail'):
@@ -97,7 +96,7 @@ def parse_prefix(value, option, family=None, allow_default=False, host_bits='fai
     host_bits: 'fail' (default; names the network the user probably meant) or 'keep' (an
     interface address such as 10.0.0.4/24).
     """
-    text = text_type(value).strip()
+    text = str(value).strip()
     if allow_default and text == 'default':
         if family is None:
             return 'default', None
@@ -126,7 +125,7 @@ def resolve_table(value, option='table'):
     """A table given by number (1..4294967295) or by a name the host knows  -> its number."""
     if value is None:
         return None
-    text = text_type(value).strip()
+    text = str(value).strip()
     try:
         number = int(text, 0)
     except ValueError:
@@ -144,7 +143,7 @@ def resolve_table(value, option='table'):
 
 def resolve_proto(value, option='proto'):
     """A route protocol by number (0..255) or name (rt_protos)  -> its number."""
-    text = text_type(value).strip()
+    text = str(value).strip()
     try:
         number = int(text, 0)
     except ValueError:
@@ -161,7 +160,7 @@ def resolve_proto(value, option='proto'):
 def parse_u32(value, option, minimum=0, maximum=U32_MAX):
     """An unsigned 32-bit number, decimal or 0x-hex (fwmark style)."""
     try:
-        number = int(text_type(value).strip(), 0)
+        number = int(str(value).strip(), 0)
     except ValueError:
         raise ValidationError('%s=%r is not a number (decimal or 0x hex)' % (option, value))
     if not minimum <= number <= maximum:
@@ -171,7 +170,7 @@ def parse_u32(value, option, minimum=0, maximum=U32_MAX):
 
 def parse_range(value, option, maximum):
     """'N', 'N-M' or 'N:M'  -> [N, M] with N <= M <= maximum."""
-    text = text_type(value).strip().replace(':', '-')
+    text = str(value).strip().replace(':', '-')
     parts = text.split('-')
     try:
         if len(parts) == 1:

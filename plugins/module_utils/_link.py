@@ -21,7 +21,6 @@ __metaclass__ = type
 
 import ipaddress
 
-from ansible.module_utils.six import text_type
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
@@ -59,7 +58,7 @@ def _where(netns):
 
 
 def _interface(cidr):
-    return ipaddress.ip_interface(text_type(cidr))
+    return ipaddress.ip_interface(str(cidr))
 
 
 def canonical(cidr):
@@ -84,7 +83,7 @@ def parse_addresses(values):
     seen = {}
     for i, value in enumerate(values):
         option = 'addresses[%d]' % i
-        text = text_type(value).strip()
+        text = str(value).strip()
         if '/' not in text:
             raise c.ValidationError('%s=%r has no prefix length; write it as an interface '
                                     'address such as 10.240.64.4/24 or 2001:db8::4/64 '
@@ -103,7 +102,7 @@ def parse_addresses(values):
             raise c.ValidationError('%s=%r is the %s address of %s, not an interface address'
                                     % (option, value, 'network' if iface.ip == net.network_address
                                        else 'broadcast', net))
-        addr = text_type(iface.ip)
+        addr = str(iface.ip)
         if addr in seen:
             if seen[addr] != cidr:
                 raise c.ValidationError('addresses lists %s twice with different prefix lengths '
@@ -266,7 +265,7 @@ def _broadcast(cidr):
     iface = _interface(cidr)
     if iface.version != 4 or iface.network.prefixlen >= 31:
         return None
-    return text_type(iface.network.broadcast_address)
+    return str(iface.network.broadcast_address)
 
 
 def run(module):

@@ -20,7 +20,6 @@ import os
 import re
 import tempfile
 
-from ansible.module_utils.six import text_type
 
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils._common import TABLE_MAX, ValidationError
@@ -199,7 +198,7 @@ def remove(path):
 
 def run(module):
     params = module.params
-    name = check_name(text_type(params['name']).strip())
+    name = check_name(str(params['name']).strip())
     number = check_id(params.get('id'))
     if params['state'] == 'present':
         path, before, after = plan_present(name, number)

@@ -18,7 +18,6 @@ __metaclass__ = type
 
 import socket
 
-from ansible.module_utils.six import text_type
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names import (
@@ -89,7 +88,7 @@ def _selector_prefix(params, option):
     value = params.get(option)
     if value is None:
         return None, None
-    text = text_type(value).strip()
+    text = str(value).strip()
     if text in ('all', 'any', 'default'):
         return None, None
     prefix, family = c.parse_prefix(text, option)
@@ -115,7 +114,7 @@ def _family(params, prefixes):
 
 def parse_ipproto(value, option='ipproto'):
     """An IP protocol by number (0..255) or name  -> its number (0 = any, no selector)."""
-    text = text_type(value).strip().lower()
+    text = str(value).strip().lower()
     try:
         number = int(text, 0)
     except ValueError:
@@ -165,11 +164,11 @@ def build(params):
             given.add(key)
     for key in ('iif', 'oif'):
         if params.get(key) is not None:
-            rule[key] = c.check_ifname(text_type(params[key]).strip(), key)
+            rule[key] = c.check_ifname(str(params[key]).strip(), key)
             given.add(key)
 
     if params.get('fwmark') is not None:
-        if '/' in text_type(params['fwmark']):
+        if '/' in str(params['fwmark']):
             raise c.ValidationError('fwmark=%r: give the mask in fwmask, not after a "/"'
                                     % (params['fwmark'],))
         mark = c.parse_u32(params['fwmark'], 'fwmark')
@@ -323,7 +322,7 @@ def describe(rule):
     words += ['from', rule.get('from') or 'all']
     for key in ('to', 'iif', 'oif', 'ipproto'):
         if rule.get(key) is not None:
-            words += [key, text_type(rule[key])]
+            words += [key, str(rule[key])]
     if rule.get('fwmark') is not None or rule.get('fwmask') is not None:
         words += ['fwmark', '0x%x/0x%x' % (rule.get('fwmark') or 0, rule.get('fwmask') or 0)]
     for key in ('sport', 'dport', 'uidrange'):
@@ -332,11 +331,11 @@ def describe(rule):
     if rule.get('tos'):
         words += ['tos', '0x%02x' % rule['tos']]
     if rule['action'] == 'lookup':
-        words += ['lookup', table_name_of(rule.get('table')) or text_type(rule.get('table'))]
+        words += ['lookup', table_name_of(rule.get('table')) or str(rule.get('table'))]
         if rule.get('suppress_prefixlength') is not None:
-            words += ['suppress_prefixlength', text_type(rule['suppress_prefixlength'])]
+            words += ['suppress_prefixlength', str(rule['suppress_prefixlength'])]
     elif rule['action'] == 'goto':
-        words += ['goto', text_type(rule.get('goto'))]
+        words += ['goto', str(rule.get('goto'))]
     else:
         words.append(rule['action'])
     return ' '.join(words)
