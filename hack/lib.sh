@@ -18,7 +18,7 @@ banner() { printf '\n===== %s =====\n' "$*"; }
 
 need_root() {
   if [ "$(id -u)" != 0 ]; then
-    echo "This needs root (network namespaces, podman as root). Run it with sudo." >&2
+    echo "This needs root (network namespaces, podman as root). Run it as root." >&2
     exit 2
   fi
 }
@@ -128,18 +128,26 @@ run_lint() {
   (cd "$ROOT" && ansible-lint --profile production --nocolor && antsibull-changelog lint)
 }
 
+# Every scenario in its own lab (own prefix and subnets), MOLECULE_JOBS of them at once
+# (default 3); each one's output goes to .cache/results/molecule-<scenario>.log and is shown
+# when it ends.
 run_molecule() {
-  local scenario rc
+  local scenario jobs=${MOLECULE_JOBS:-3} pids=() names=() starts=() i rc
   "$ROOT/tools/lab/build-image.sh" || { record_step lab-image 1; return; }
   for scenario in "$ROOT"/extensions/molecule/*/; do
     scenario=$(basename "$scenario")
     [ -f "$ROOT/extensions/molecule/$scenario/molecule.yml" ] || continue
     [ "$scenario" = default ] && continue
-    banner "molecule test -s $scenario"
-    local start=$SECONDS
-    (cd "$ROOT/extensions" && molecule test -s "$scenario")
-    rc=$?
-    record_step "molecule:$scenario ($((SECONDS - start))s)" $rc
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    banner "molecule test -s $scenario (log: $RESULTS/molecule-$scenario.log)"
+    (cd "$ROOT/extensions" && exec molecule test -s "$scenario") >"$RESULTS/molecule-$scenario.log" 2>&1 &
+    pids+=($!); names+=("$scenario"); starts+=("$SECONDS")
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}"; rc=$?
+    banner "molecule test -s ${names[$i]}: exit $rc"
+    if [ "$rc" = 0 ]; then tail -n 40 "$RESULTS/molecule-${names[$i]}.log"; else tail -n 400 "$RESULTS/molecule-${names[$i]}.log"; fi
+    record_step "molecule:${names[$i]} ($((SECONDS - starts[i]))s)" "$rc"
   done
 }
 

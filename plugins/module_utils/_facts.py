@@ -17,6 +17,7 @@ __metaclass__ = type
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
+from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
     Netlink,
     list_netns,
@@ -27,7 +28,7 @@ from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
 FACT_NAME = 'multinic_routing'
 # The key (and the netns entry) that means the namespace the module runs in.
 HOST = 'host'
-SUBSETS = ['links', 'addresses', 'routes', 'rules']
+SUBSETS = ['links', 'addresses', 'routes', 'rules', 'managers']
 SUBSET_CHOICES = ['all'] + SUBSETS
 
 ARGUMENT_SPEC = dict(
@@ -185,6 +186,9 @@ def gather_one(netns, tables, subset, known):
             data['routes'] = gather_routes(nl, tables, known)
         if 'rules' in subset:
             data['rules'] = gather_rules(nl, known)
+        if 'managers' in subset and netns is None:
+            # network managers configure the host's own namespace only
+            data['managers'] = _managers.gather((item['index'], item['name']) for item in nl.links())
     return data
 
 

@@ -53,12 +53,15 @@ options:
     elements: str
   gather_subset:
     description:
-      - Which sections to read for each namespace. V(all) means all four.
+      - Which sections to read for each namespace. V(all) means all five.
+      - V(managers) says which network manager configures each interface (systemd-networkd,
+        NetworkManager, ifupdown or none), read from the managers' own runtime state under
+        C(/run); it is read for the host's own namespace only.
       - An empty list reads none (the namespaces asked for must still exist).
     type: list
     elements: str
     default: [all]
-    choices: [all, links, addresses, routes, rules]
+    choices: [all, links, addresses, routes, rules, managers]
 notes:
   - Every section of every namespace is read at the time of the call, one after the other; they
     are not one atomic snapshot.
@@ -329,6 +332,27 @@ ansible_facts:
                 proto:
                   description: Protocol id of the rule, or null.
                   type: int
+            managers:
+              description:
+                - Which network manager configures each interface of the host's own namespace
+                  (absent for named namespaces). A manager counts only while its daemon runs.
+              returned: when O(gather_subset) has V(managers) or V(all), for the host's namespace
+              type: dict
+              contains:
+                daemons:
+                  description: Whether each manager's daemon runs, keyed C(networkd) and C(NetworkManager).
+                  type: dict
+                systemd:
+                  description: Whether PID 1 is systemd.
+                  type: bool
+                links:
+                  description:
+                    - One entry per interface name. C(manager) is V(networkd), V(NetworkManager),
+                      V(ifupdown) or V(none); C(network_file) (the C(.network) file networkd uses
+                      for it, which may shadow others) and C(state) come with V(networkd),
+                      C(connection_uuid) with V(NetworkManager).
+                  type: dict
+                  sample: {ens3: {manager: networkd, network_file: /run/systemd/network/10-netplan-ens3.network, state: configured}}
       sample:
         namespaces:
         - data
@@ -422,6 +446,13 @@ ansible_facts:
               suppress_prefixlength: null
               invert: false
               proto: 0
+            managers:
+              daemons: {networkd: true, NetworkManager: false}
+              systemd: true
+              links:
+                lo: {manager: none}
+                ens3: {manager: networkd, network_file: /run/systemd/network/10-netplan-ens3.network, state: configured}
+                ens4: {manager: networkd, network_file: /run/systemd/network/10-netplan-ens4.network, state: configured}
 '''
 
 from ansible.module_utils.basic import AnsibleModule

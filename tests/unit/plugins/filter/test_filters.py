@@ -2,7 +2,7 @@
 # Copyright (c) multinic.routing contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The collection's filters (ip_network, first_host) and test (ip_prefix).
+"""The collection's filters (ip_network, first_host, persistence, step) and test (ip_prefix).
 
 Called directly and through Ansible's own templating engine by their FQCN, the way roles use
 them.
@@ -12,7 +12,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import json
 import os
 import subprocess
@@ -24,7 +23,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.multinic.routing.plugins.filter.first_host import first_host
 from ansible_collections.multinic.routing.plugins.filter.ip_network import ip_network
-from ansible_collections.multinic.routing.plugins.filter.netplan_definition import netplan_definition
+from ansible_collections.multinic.routing.plugins.filter.persistence import persistence
+from ansible_collections.multinic.routing.plugins.filter.step import step
 from ansible_collections.multinic.routing.plugins.test.ip_prefix import ip_prefix
 
 
@@ -126,56 +126,63 @@ def test_through_ansible_templating(tmp_path):
     }
 
 
-CLOUD_INIT = u'''network:
-  version: 2
-  ethernets:
-    ens3:
-      dhcp4: true
-      match: {macaddress: "02:00:00:00:00:01"}
-      set-name: ens3
-    ens4:
-      dhcp4: true
-      match: {macaddress: "02:00:00:00:00:02"}
-      set-name: ens4
-'''
+def _managers(systemd=True, **links):
+    return {'daemons': {'networkd': True, 'NetworkManager': False}, 'systemd': systemd,
+            'links': dict((name, dict(entry)) for name, entry in links.items())}
 
 
-@pytest.mark.parametrize('documents, interface, expected', [
-    # cloud-init style: match by MAC, set-name
-    ([CLOUD_INIT], 'ens4', {'section': 'ethernets', 'id': 'ens4'}),
-    # base64 as slurp returns it, after an empty file and an unrelated one
-    ([u'', {'network': {'version': 2, 'ethernets': {'eth0': {'dhcp4': True}}}},
-      base64.b64encode(CLOUD_INIT.encode()).decode()], 'ens3', {'section': 'ethernets', 'id': 'ens3'}),
-    # ID is only a label when there is a match: renamed to data0, not ens4
-    ([{'network': {'ethernets': {'ens4': {'match': {'macaddress': 'x'}, 'set-name': 'data0'}}}}],
-     'ens4', {}),
-    ([{'network': {'ethernets': {'ens4': {'match': {'macaddress': 'x'}, 'set-name': 'data0'}}}}],
-     'data0', {'section': 'ethernets', 'id': 'ens4'}),
-    # exact match.name without set-name
-    ([{'network': {'ethernets': {'nic1': {'match': {'name': 'ens4'}, 'dhcp4': True}}}}],
-     'ens4', {'section': 'ethernets', 'id': 'nic1'}),
-    # a glob or a MAC-only match does not count
-    ([{'network': {'ethernets': {'all': {'match': {'name': 'ens*'}, 'dhcp4': True}}}}], 'ens4', {}),
-    ([{'network': {'ethernets': {'nic1': {'match': {'macaddress': 'x'}}}}}], 'ens4', {}),
-    # other sections
-    ([{'network': {'version': 2, 'bonds': {'bond0': {'interfaces': ['ens4']}}}}],
-     'bond0', {'section': 'bonds', 'id': 'bond0'}),
-    # nothing at all
-    ([], 'ens4', {}),
-    ([None, {'network': None}], 'ens4', {}),
+NETWORKD = {'manager': 'networkd', 'network_file': '/run/systemd/network/10-netplan-ens4.network',
+            'state': 'configured'}
+
+
+@pytest.mark.parametrize('managers, interfaces, persist, expected', [
+    # networkd (netplan hosts too) keeps them in a drop-in
+    (_managers(ens4=NETWORKD), ['ens4'], True, {'ens4': ('networkd', 'networkd')}),
+    # ifupdown, nothing, NetworkManager (until its backend exists): a boot unit
+    (_managers(ens4={'manager': 'ifupdown'}, ens3={'manager': 'none'}), ['ens4', 'ens3'], True,
+     {'ens4': ('boot_unit', 'ifupdown'), 'ens3': ('boot_unit', 'none')}),
+    (_managers(ens4={'manager': 'NetworkManager', 'connection_uuid': 'u'}), ['ens4'], True,
+     {'ens4': ('boot_unit', 'NetworkManager')}),
+    # mixed: per NIC
+    (_managers(ens4=NETWORKD, ens3={'manager': 'none'}), ['ens4', 'ens3'], True,
+     {'ens4': ('networkd', 'networkd'), 'ens3': ('boot_unit', 'none')}),
+    # no systemd to run a unit, or persistence off: runtime only
+    (_managers(systemd=False, ens4={'manager': 'none'}), ['ens4'], True, {'ens4': ('runtime', 'none')}),
+    (_managers(ens4=NETWORKD), ['ens4'], False, {'ens4': ('runtime', 'networkd')}),
 ])
-def test_netplan_definition(documents, interface, expected):
-    assert netplan_definition(documents, interface) == expected
+def test_persistence(managers, interfaces, persist, expected):
+    result = persistence(managers, interfaces, persist)
+    assert dict((k, (v['backend'], v['manager'])) for k, v in result.items()) == expected
+    assert all(v['note'] for v in result.values())
 
 
-@pytest.mark.parametrize('documents, interface, needle', [
-    ('not a list', 'ens4', 'expects a list'),
-    ([CLOUD_INIT], '', "interface=''"),
-    ([u'network: [unclosed'], 'ens4', 'item 0 is not valid YAML'),
-    ([u'- network'], 'ens4', 'item 0 is not a YAML mapping'),
-    ([42], 'ens4', 'item 0 is a int'),
+def test_persistence_names_the_network_file():
+    assert '10-netplan-ens4.network' in persistence(_managers(ens4=NETWORKD), ['ens4'])['ens4']['note']
+
+
+@pytest.mark.parametrize('managers, interfaces, needle', [
+    ({'links': {}}, ['ens4'], "interface 'ens4' is not in the host's namespace"),
+    ({}, ['ens4'], 'gather_subset: [managers]'),
+    ('nonsense', ['ens4'], 'gather_subset: [managers]'),
 ])
-def test_netplan_definition_refuses(documents, interface, needle):
+def test_persistence_refuses(managers, interfaces, needle):
     with pytest.raises(AnsibleFilterError) as err:
-        netplan_definition(documents, interface)
+        persistence(managers, interfaces)
+    assert needle in str(err.value)
+
+
+def test_step():
+    params = {'dest': '10.240.128.0/24', 'gateway': '10.240.64.1'}
+    assert step(params, 'route', dev='ens4') == {
+        'module': 'route', 'params': {'dest': '10.240.128.0/24', 'gateway': '10.240.64.1', 'dev': 'ens4'}}
+    assert params == {'dest': '10.240.128.0/24', 'gateway': '10.240.64.1'}, 'the input is not changed'
+
+
+@pytest.mark.parametrize('params, module, needle', [
+    ({}, 'shell', "module 'shell' is not one of"),
+    (['x'], 'route', 'must be a dict'),
+])
+def test_step_refuses(params, module, needle):
+    with pytest.raises(AnsibleFilterError) as err:
+        step(params, module)
     assert needle in str(err.value)

@@ -35,7 +35,7 @@ def test_defaults_read_the_host_everything_every_table():
     targets, tables, subset = build()
     assert targets == [('host', None)]
     assert tables is None
-    assert subset == {'links', 'addresses', 'routes', 'rules'}
+    assert subset == {'links', 'addresses', 'routes', 'rules', 'managers'}
 
 
 def test_one_name_or_a_list_and_host_keyword():
@@ -56,7 +56,7 @@ def test_tables_by_name_and_number_deduplicated():
 def test_gather_subset():
     assert build(gather_subset=['routes'])[2] == {'routes'}
     assert build(gather_subset=['links', 'rules'])[2] == {'links', 'rules'}
-    assert build(gather_subset=['all', 'rules'])[2] == {'links', 'addresses', 'routes', 'rules'}
+    assert build(gather_subset=['all', 'rules'])[2] == {'links', 'addresses', 'routes', 'rules', 'managers'}
     assert build(gather_subset=[])[2] == set()
     with pytest.raises(ValueError) as err:
         params(gather_subset=['neighbours'])
@@ -106,4 +106,4 @@ def test_documentation_matches_the_argument_spec():
     returned = yaml.safe_load(routing_facts.RETURN)
     fact = returned['ansible_facts']['contains']['multinic_routing']
     assert set(fact['contains']) == {'namespaces', 'table_names', 'netns'}
-    assert set(fact['sample']['netns']['host']) == {'links', 'addresses', 'routes', 'rules'}
+    assert set(fact['sample']['netns']['host']) == {'links', 'addresses', 'routes', 'rules', 'managers'}

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+name: persistence
+short_description: How the roles keep each NIC's routes and rules, from what manages the NIC
+version_added: 0.2.0
+description:
+  - Takes the C(managers) section of M(multinic.routing.routing_facts) (the host's namespace) and
+    returns, for each interface asked for, which mechanism keeps the state the roles set:
+  - V(networkd) where systemd-networkd configures the NIC (with or without netplan): a drop-in
+    for the C(.network) file networkd uses (M(multinic.routing.networkd_dropin)), made live at
+    once and kept through reloads, restarts, DHCP renewals and reboots.
+  - V(boot_unit) where nothing that removes foreign routes manages the NIC (ifupdown, no manager)
+    and PID 1 is systemd: a unit that applies the state again at every boot with the collection's
+    own code (M(multinic.routing.boot_unit)). NetworkManager NICs get it too, until a
+    NetworkManager backend exists; NetworkManager removes them again on C(nmcli connection up).
+  - V(runtime) when persistence is off, or there is no systemd to run a boot unit.
+author:
+  - multinic.routing maintainers
+options:
+  _input:
+    description: The C(managers) dict of M(multinic.routing.routing_facts).
+    type: dict
+    required: true
+  interfaces:
+    description: The interfaces to decide for.
+    type: list
+    elements: str
+    required: true
+  persist:
+    description: Whether the role is asked to persist at all.
+    type: bool
+    default: true
+'''
+
+EXAMPLES = r'''
+- name: How the data NIC's routes are kept
+  ansible.builtin.debug:
+    msg: "{{ facts.netns.host.managers | multinic.routing.persistence(['ens4']) }}"
+    # {"ens4": {"backend": "networkd", "manager": "networkd", "note": "..."}}
+'''
+
+RETURN = r'''
+_value:
+  description: Per interface, C(backend), the C(manager) found and a C(note) for humans.
+  type: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+
+NOTES = {
+    'networkd': 'kept by systemd-networkd (drop-in for %s)',
+    'boot_unit': 'applied again at every boot by a unit of the collection (%s)',
+    'runtime': 'runtime only: gone at reboot (%s)',
+}
+
+
+def decide(entry, systemd, persist):
+    manager = entry.get('manager', 'none')
+    if not persist:
+        return 'runtime', 'persistence is off'
+    if manager == 'networkd':
+        return 'networkd', entry.get('network_file')
+    if not systemd:
+        return 'runtime', 'PID 1 is not systemd, so no boot unit can run'
+    if manager == 'NetworkManager':
+        return 'boot_unit', 'NetworkManager manages it; `nmcli connection up` removes them until the next boot'
+    return 'boot_unit', '%s manages it' % manager if manager != 'none' else 'no network manager'
+
+
+def persistence(managers, interfaces, persist=True):
+    if not isinstance(managers, dict) or 'links' not in managers:
+        raise AnsibleFilterError('persistence: the input must be the managers section of '
+                                 'multinic.routing.routing_facts (gather_subset: [managers])')
+    result = {}
+    for name in interfaces:
+        if name not in managers['links']:
+            raise AnsibleFilterError("persistence: interface %r is not in the host's namespace" % (name,))
+        backend, why = decide(managers['links'][name], managers.get('systemd', False), persist)
+        result[name] = {'backend': backend, 'manager': managers['links'][name].get('manager', 'none'),
+                        'note': NOTES[backend] % why}
+    return result
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return {'persistence': persistence}

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Which network manager configures each interface of the host, read from the managers' own
+runtime state (never guessed from configuration files, where a lower-numbered file can shadow
+the one a tool would pick).
+
+PRIVATE: internal to multinic.routing, not a public API.
+
+- systemd-networkd: /run/systemd/netif/links/<ifindex> holds NETWORK_FILE=<the .network file
+  that configures the link> and ADMIN_STATE (configured, configuring, unmanaged, ...);
+- NetworkManager: /run/NetworkManager/devices/<ifindex> (a key file: [device] managed=,
+  connection-uuid=);
+- ifupdown: /run/network/ifstate.<name> exists while `ifup` has the interface configured.
+A manager counts only while its daemon runs (networkd and NetworkManager leave their /run files
+behind when stopped).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+NETWORKD_LINKS = '/run/systemd/netif/links'
+NM_DEVICES = '/run/NetworkManager/devices'
+IFUPDOWN_STATE = '/run/network'
+NETWORKD = 'networkd'
+NETWORKMANAGER = 'NetworkManager'
+IFUPDOWN = 'ifupdown'
+NONE = 'none'
+# process names (/proc/<pid>/comm, at most 15 characters)
+DAEMONS = {NETWORKD: 'systemd-network', NETWORKMANAGER: 'NetworkManager'}
+
+
+def _read(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _key_values(text):
+    """KEY=VALUE lines (networkd state files, key files without their [section] lines)."""
+    values = {}
+    for line in (text or '').splitlines():
+        line = line.strip()
+        if '=' in line and not line.startswith(('#', '[')):
+            key, value = line.split('=', 1)
+            values[key.strip()] = value.strip()
+    return values
+
+
+def running_daemons(proc='/proc'):
+    """The managers whose daemon runs now, e.g. {'networkd': True, 'NetworkManager': False}."""
+    names = set()
+    for pid in os.listdir(proc):
+        if pid.isdigit():
+            comm = _read(os.path.join(proc, pid, 'comm'))
+            if comm:
+                names.add(comm.strip())
+    return dict((key, comm in names) for key, comm in DAEMONS.items())
+
+
+def init_is_systemd(proc='/proc'):
+    return (_read(os.path.join(proc, '1', 'comm')) or '').strip() == 'systemd'
+
+
+def of_link(index, name, daemons):
+    """What configures one interface: {'manager': ..., and the manager's own details}."""
+    if daemons.get(NETWORKD):
+        state = _key_values(_read(os.path.join(NETWORKD_LINKS, str(index))))
+        if state.get('NETWORK_FILE') and state.get('ADMIN_STATE') not in (None, 'unmanaged', 'linger'):
+            return {'manager': NETWORKD, 'network_file': state['NETWORK_FILE'],
+                    'state': state.get('ADMIN_STATE')}
+    if daemons.get(NETWORKMANAGER):
+        device = _key_values(_read(os.path.join(NM_DEVICES, str(index))))
+        if device.get('managed', 'true') == 'true' and device.get('connection-uuid'):
+            return {'manager': NETWORKMANAGER, 'connection_uuid': device['connection-uuid']}
+    if os.path.exists(os.path.join(IFUPDOWN_STATE, 'ifstate.%s' % name)):
+        return {'manager': IFUPDOWN}
+    return {'manager': NONE}
+
+
+def gather(links):
+    """{'daemons': {...}, 'systemd': bool, 'links': {name: of_link(...)}} for (index, name) pairs."""
+    daemons = running_daemons()
+    return {
+        'daemons': daemons,
+        'systemd': init_is_systemd(),
+        'links': dict((name, of_link(index, name, daemons)) for index, name in links),
+    }

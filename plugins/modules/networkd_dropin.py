@@ -1,0 +1,243 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: networkd_dropin
+short_description: Routes and rules kept by systemd-networkd for one interface
+version_added: 0.2.0
+description:
+  - Writes the routes and policy rules of one interface into a systemd-networkd drop-in,
+    C(/etc/systemd/network/<file>.network.d/60-multinic-<name>.conf), next to the C(.network)
+    file that networkd really uses for that interface, so networkd itself creates them, keeps them
+    through C(networkctl reload)/C(reconfigure), C(netplan apply), restarts and DHCP renewals, and
+    creates them again at boot.
+  - The C(.network) file is read from networkd's own runtime state
+    (C(/run/systemd/netif/links/<ifindex>), C(NETWORK_FILE=)), so a lower-numbered file that
+    shadows another is never a trap. On netplan hosts that file is netplan's
+    C(/run/systemd/network/10-netplan-<id>.network); the drop-in lives in C(/etc), which
+    C(netplan generate) never touches.
+  - Fails, writing nothing, when systemd-networkd does not run or does not configure the
+    interface.
+  - With O(reload=true) a change is made live at once with C(networkctl reload) (networkd
+    reconfigures the links whose files changed); the module then waits until the link is
+    configured again and every route and rule is in the kernel (one C(networkctl reconfigure)
+    if that does not come by itself).
+  - Routes carry protocol 241 (C(multinic)) unless O(routes[].proto) says otherwise, like those of
+    M(multinic.routing.route).
+  - Only the module's own file is written or removed; other drop-ins and the C(.network) files stay
+    as they are.
+author:
+  - multinic.routing maintainers (@multinic)
+extends_documentation_fragment:
+  - multinic.routing.netns.ATTRIBUTES
+options:
+  interface:
+    description: The interface whose C(.network) file gets the drop-in.
+    type: str
+    required: true
+  name:
+    description:
+      - Names the drop-in, C(60-multinic-<name>.conf); one per purpose (the roles use their own
+        names). Letters, digits, C(_), C(-) and C(.).
+    type: str
+    required: true
+  routes:
+    description:
+      - Routes through O(interface), as for M(multinic.routing.route) (same validation); written as
+        C([Route]) sections.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      dest:
+        description: Destination prefix, an address, or C(default).
+        type: str
+        required: true
+      gateway:
+        description: Next hop.
+        type: str
+      src:
+        description: Preferred source address (C(PreferredSource=)).
+        type: str
+      table:
+        description: Table number or a name the host knows; written as its number.
+        type: str
+        default: main
+      metric:
+        description: Route metric.
+        type: int
+      scope:
+        description: Route scope (IPv4); computed like C(ip route add) when not given.
+        type: str
+        choices: [global, site, link, host, nowhere]
+      proto:
+        description: Route protocol (number or C(rt_protos) name); 241 (C(multinic)) when not given.
+        type: str
+      type:
+        description: Route type.
+        type: str
+        default: unicast
+        choices: [unicast, blackhole, unreachable, prohibit, throw]
+      onlink:
+        description: The gateway is on the link even if no prefix says so (C(GatewayOnLink=)).
+        type: bool
+        default: false
+      mtu:
+        description: Route MTU (C(MTUBytes=)).
+        type: int
+  rules:
+    description:
+      - Policy rules, as for M(multinic.routing.rule) (same validation); written as
+        C([RoutingPolicyRule]) sections.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      priority:
+        description: Rule priority.
+        type: int
+        required: true
+      from:
+        description: Source prefix.
+        type: str
+      to:
+        description: Destination prefix.
+        type: str
+      iif:
+        description: Input interface.
+        type: str
+      oif:
+        description: Output interface.
+        type: str
+      fwmark:
+        description: Firewall mark (decimal or 0x hex).
+        type: str
+      fwmask:
+        description: Firewall mark mask.
+        type: str
+      table:
+        description: Table for V(lookup) (number or name; written as its number).
+        type: str
+      action:
+        description: What the rule does (C(goto) and C(nop) are not available in networkd).
+        type: str
+        choices: [lookup, blackhole, unreachable, prohibit]
+      suppress_prefixlength:
+        description: Ignore lookup results with this prefix length or shorter.
+        type: int
+      invert:
+        description: Invert the selector.
+        type: bool
+      family:
+        description: Address family, needed only when no prefix tells it.
+        type: str
+        choices: [ipv4, ipv6]
+  state:
+    description:
+      - V(present) writes the drop-in unless it already holds exactly that content.
+      - V(absent) removes the drop-ins this module wrote for O(interface) under O(name), wherever
+        they are (they carry a header naming both), and nothing else.
+    type: str
+    default: present
+    choices: [present, absent]
+  reload:
+    description: Make a change live at once (C(networkctl reload), then wait; see above).
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for networkd to configure the link after a reload.
+    type: int
+    default: 30
+notes:
+  - Reconfiguring a link makes networkd renew its DHCP lease; with a reserved address (a cloud
+    VPC's) the address stays the same and established connections survive.
+  - The interface must be in the host's own namespace (networkd does not manage other namespaces).
+seealso:
+  - module: multinic.routing.route
+  - module: multinic.routing.rule
+  - module: multinic.routing.boot_unit
+'''
+
+EXAMPLES = r'''
+- name: Routes to the other zones' data subnets, kept by networkd
+  multinic.routing.networkd_dropin:
+    interface: ens4
+    name: custom_routes
+    routes:
+      - dest: 10.240.128.0/24
+        gateway: 10.240.64.1
+      - dest: 10.240.192.0/24
+        gateway: 10.240.64.1
+
+- name: A table and a source rule for the data NIC
+  multinic.routing.networkd_dropin:
+    interface: ens4
+    name: source_routing
+    routes:
+      - dest: 10.240.64.0/24
+        scope: link
+        src: 10.240.64.4
+        table: 201
+      - dest: default
+        gateway: 10.240.64.1
+        src: 10.240.64.4
+        table: 201
+    rules:
+      - priority: 1000
+        from: 10.240.64.4
+        table: 201
+
+- name: Remove it again
+  multinic.routing.networkd_dropin:
+    interface: ens4
+    name: custom_routes
+    state: absent
+'''
+
+RETURN = r'''
+interface:
+  description: The interface.
+  returned: always
+  type: str
+  sample: ens4
+network_file:
+  description: The C(.network) file networkd uses for the interface.
+  returned: with O(state=present)
+  type: str
+  sample: /run/systemd/network/10-netplan-ens4.network
+path:
+  description: The drop-in file (with O(state=absent), the first one removed, or null).
+  returned: always
+  type: str
+  sample: /etc/systemd/network/10-netplan-ens4.network.d/60-multinic-custom_routes.conf
+content:
+  description: What the drop-in holds (null with O(state=absent)).
+  returned: always
+  type: str
+reloaded:
+  description: Whether networkd was told to reload (and configured the link).
+  returned: always
+  type: bool
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.multinic.routing.plugins.module_utils import _common
+from ansible_collections.multinic.routing.plugins.module_utils import _networkd
+
+
+def main():
+    module = AnsibleModule(**_networkd.MODULE_KWARGS)
+    _common.run_module(module, _networkd.run)
+
+
+if __name__ == '__main__':
+    main()
