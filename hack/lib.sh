@@ -151,6 +151,32 @@ run_molecule() {
   done
 }
 
+# run_molecule in a subshell whose report lines (record_step) come back through a file.
+# shellcheck disable=SC2030,SC2031  # the subshell's counters are its own on purpose
+run_molecule_background() {
+  ( REPORT=(); PASSED=0; FAILED=0
+    run_molecule >"$RESULTS/molecule.log" 2>&1
+    printf '%s\n' "${REPORT[@]}" >"$RESULTS/molecule.report"
+    echo "$PASSED $FAILED" >"$RESULTS/molecule.counts" ) &
+  MOLECULE_PID=$!
+}
+
+# shellcheck disable=SC2030,SC2031
+collect_molecule() {
+  local p f line
+  [ -n "$MOLECULE_PID" ] || return 0
+  wait "$MOLECULE_PID"
+  banner "molecule"
+  cat "$RESULTS/molecule.log"
+  if [ -f "$RESULTS/molecule.counts" ]; then
+    read -r p f <"$RESULTS/molecule.counts"
+    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+    while IFS= read -r line; do [ -n "$line" ] && REPORT+=("$line"); done <"$RESULTS/molecule.report"
+  else
+    record_step molecule 1
+  fi
+}
+
 summary() {
   banner summary
   printf '%s\n' "${REPORT[@]}"

@@ -34,7 +34,7 @@ NONE = 'none'
 DAEMONS = {NETWORKD: 'systemd-network', NETWORKMANAGER: 'NetworkManager'}
 
 
-def _read(path):
+def read_file(path):
     try:
         with open(path) as handle:
             return handle.read()
@@ -42,7 +42,7 @@ def _read(path):
         return None
 
 
-def _key_values(text):
+def key_values(text):
     """KEY=VALUE lines (networkd state files, key files without their [section] lines)."""
     values = {}
     for line in (text or '').splitlines():
@@ -58,25 +58,25 @@ def running_daemons(proc='/proc'):
     names = set()
     for pid in os.listdir(proc):
         if pid.isdigit():
-            comm = _read(os.path.join(proc, pid, 'comm'))
+            comm = read_file(os.path.join(proc, pid, 'comm'))
             if comm:
                 names.add(comm.strip())
     return dict((key, comm in names) for key, comm in DAEMONS.items())
 
 
 def init_is_systemd(proc='/proc'):
-    return (_read(os.path.join(proc, '1', 'comm')) or '').strip() == 'systemd'
+    return (read_file(os.path.join(proc, '1', 'comm')) or '').strip() == 'systemd'
 
 
 def of_link(index, name, daemons):
     """What configures one interface: {'manager': ..., and the manager's own details}."""
     if daemons.get(NETWORKD):
-        state = _key_values(_read(os.path.join(NETWORKD_LINKS, str(index))))
+        state = key_values(read_file(os.path.join(NETWORKD_LINKS, str(index))))
         if state.get('NETWORK_FILE') and state.get('ADMIN_STATE') not in (None, 'unmanaged', 'linger'):
             return {'manager': NETWORKD, 'network_file': state['NETWORK_FILE'],
                     'state': state.get('ADMIN_STATE')}
     if daemons.get(NETWORKMANAGER):
-        device = _key_values(_read(os.path.join(NM_DEVICES, str(index))))
+        device = key_values(read_file(os.path.join(NM_DEVICES, str(index))))
         if device.get('managed', 'true') == 'true' and device.get('connection-uuid'):
             return {'manager': NETWORKMANAGER, 'connection_uuid': device['connection-uuid']}
     if os.path.exists(os.path.join(IFUPDOWN_STATE, 'ifstate.%s' % name)):

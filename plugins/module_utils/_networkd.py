@@ -208,20 +208,12 @@ def dropin_path(network_file, name):
     return os.path.join(ETC, os.path.basename(network_file) + '.d', file_name(name))
 
 
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
 def ours_for(interface, name):
     """Drop-ins this module wrote for the interface under that name, wherever they are (the
     .network file that configures the interface may have changed since)."""
     found = []
     for path in sorted(glob.glob(os.path.join(ETC, '*.network.d', file_name(name)))):
-        content = _read(path)
+        content = _managers.read_file(path)
         if content is not None and content.startswith(HEADER % (name, interface)):
             found.append(path)
     return found
@@ -290,7 +282,7 @@ def _present(routes, rules):
 
 
 def _link_state(index):
-    return _managers._key_values(_read(os.path.join(_managers.NETWORKD_LINKS, str(index)))).get('ADMIN_STATE')
+    return _managers.key_values(_managers.read_file(os.path.join(_managers.NETWORKD_LINKS, str(index)))).get('ADMIN_STATE')
 
 
 def reload(module, interface, index, routes, rules, timeout):
@@ -337,13 +329,13 @@ def _run(module):
         path = dropin_path(network_file, name)
         wanted = render(interface, name, routes, rules)
         stale = [p for p in ours_for(interface, name) if p != path]
-        before = _read(path)
+        before = _managers.read_file(path)
         result.update(network_file=network_file, path=path)
         changes = ([path] if before != wanted else []) + stale
     else:
         wanted = None
         stale = ours_for(interface, name)
-        before = ''.join(_read(p) or '' for p in stale) or None
+        before = ''.join(_managers.read_file(p) or '' for p in stale) or None
         result['path'] = stale[0] if stale else None
         changes = stale
     if changes:
