@@ -21,7 +21,7 @@ options:
       - A namespace that does not exist is an error; it is never created as a side effect.
     type: str
 requirements:
-  - pyroute2 >= 0.7 on the managed node (Debian/Ubuntu C(python3-pyroute2) 0.7.x or PyPI 0.9.x)
+  - pyroute2 0.7.x or 0.9.x on the managed node (Debian 12 C(python3-pyroute2) 0.7.2, or PyPI; Ubuntu 22.04 ships 0.6.4, which is refused)
 notes:
   - Talks to the kernel over netlink with pyroute2; it does not run C(ip).
   - Changes made at runtime do not survive a reboot by themselves; the roles of this collection

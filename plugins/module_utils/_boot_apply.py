@@ -152,7 +152,8 @@ def run_step(step):
     if params.get('netns') is not None:
         c.check_netns_name(params['netns'], 'netns')      # what _common.run_module checks
     module = StepModule(dict(params))
-    return STEP_MODULES[step['module']].run(module), module.warnings
+    result = STEP_MODULES[step['module']].run(module)
+    return result, module.warnings + list(result.pop('warnings', None) or [])
 
 
 def link_places(steps):

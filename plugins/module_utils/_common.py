@@ -43,7 +43,9 @@ def run_module(module, action):
     """Gate on pyroute2, validate the netns option, run ``action(module)`` and exit.
 
     ``action`` returns the result dict; ValidationError and NetlinkFailure become fail_json
-    messages (never tracebacks).
+    messages (never tracebacks). A ``warnings`` list in the result is handed to
+    ``module.warn`` (so ``action`` needs nothing of the module but params, check_mode and
+    _diff; a caller without Ansible reads the list itself).
     """
     require_pyroute2(module)
     try:
@@ -57,6 +59,8 @@ def run_module(module, action):
         result = action(module)
     except (ValidationError, NetlinkFailure) as exc:
         module.fail_json(msg=exc.msg)
+    for warning in result.pop('warnings', None) or []:
+        module.warn(warning)
     module.exit_json(**result)
 
 
@@ -111,7 +115,7 @@ def parse_prefix(value, option, family=None, allow_default=False, host_bits='fai
             result = '%s/%d' % (net.network_address, net.prefixlen)
     except ValueError:
         raise ValidationError('%s=%r is not a valid IP address or CIDR prefix' % (option, value))
-    if host_bits != 'keep' and ipaddress.ip_address(text.split('/')[0]) != net.network_address:
+    if host_bits != 'keep' and ipaddress.ip_address(text.split('/', maxsplit=1)[0]) != net.network_address:
         raise ValidationError('%s=%r has host bits set; the network is %s' % (option, value, result))
     if family is not None and net.version != family:
         raise ValidationError('%s=%r is IPv%d but the rest of this entry is IPv%d'

@@ -27,6 +27,7 @@ import ctypes.util
 import errno
 import os
 import socket
+import time
 import traceback
 
 PYROUTE2_IMPORT_ERROR = None
@@ -43,7 +44,7 @@ try:
         NLM_F_REPLACE,
         NLM_F_REQUEST,
     )
-    from pyroute2.netlink.exceptions import NetlinkError
+    from pyroute2.netlink.exceptions import NetlinkDumpInterrupted, NetlinkError
     from pyroute2.netlink.rtnl import (
         RTM_DELADDR,
         RTM_DELROUTE,
@@ -63,7 +64,9 @@ try:
     from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
     HAS_PYROUTE2 = True
-except ImportError:  # pragma: no cover - exercised by the dependency gate
+except Exception:  # pragma: no cover - exercised by the dependency gate
+    # Not only ImportError: pyroute2 0.6.x raises AttributeError from its import hook on
+    # Python 3.11. Importing this file must never fail; require_pyroute2() reports it.
     HAS_PYROUTE2 = False
     PYROUTE2_IMPORT_ERROR = traceback.format_exc()
 
@@ -72,8 +75,23 @@ except ImportError:  # pragma: no cover - exercised by the dependency gate
 
         code = 0
 
+    class NetlinkDumpInterrupted(NetlinkError):  # type: ignore[no-redef]
+        """Placeholder, see NetlinkError."""
 
+        code = -1
+
+
+# The pyroute2 lines the collection is tested with: 0.7.x (Debian 12's python3-pyroute2) and
+# 0.9.x (PyPI). 0.6.x (Ubuntu 22.04's package) is refused, and so is anything from 0.10 on:
+# _open_socket() writes into a private structure of the 0.9 core.
 MIN_PYROUTE2 = (0, 7, 0)
+MAX_PYROUTE2 = (0, 10, 0)  # exclusive
+PYROUTE2_REQUIREMENT = 'pyroute2>=0.7,<0.10'
+# A dump the kernel flags NLM_F_DUMP_INTR (the list changed while it was read) is read again,
+# at most this many times in all, waiting DUMP_RETRY_DELAY * 2**n seconds in between.
+DUMP_ATTEMPTS = 5
+DUMP_RETRY_DELAY = 0.05
+NLM_F_DUMP_INTR = 0x10
 NETNS_RUN_DIR = '/run/netns'
 CLONE_NEWNET = 0x40000000
 
@@ -135,10 +153,12 @@ def describe_error(exc, action):
 
 
 def pyroute2_version():
-    """The installed pyroute2 version as a tuple of ints, or None."""
-    if not HAS_PYROUTE2:
-        return None
-    raw = getattr(pyroute2, '__version__', None)
+    """The installed pyroute2 version as a tuple of ints, or None.
+
+    Read from the package metadata when the import itself failed (pyroute2 0.6.x on newer
+    Pythons), so the version gate can still say which version is in the way.
+    """
+    raw = getattr(pyroute2, '__version__', None) if HAS_PYROUTE2 else None
     if raw is None:
         try:
             from importlib.metadata import version as _dist_version
@@ -159,12 +179,28 @@ def require_pyroute2(module):
     # Imported here so this file has no import-time dependency on Ansible.
     from ansible.module_utils.basic import missing_required_lib
 
-    if not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2 >= 0.7'), exception=PYROUTE2_IMPORT_ERROR)
     found = pyroute2_version()
-    if found is not None and found < MIN_PYROUTE2:
-        module.fail_json(msg='pyroute2 >= %s is required on the managed node, found %s'
-                         % ('.'.join(map(str, MIN_PYROUTE2)), '.'.join(map(str, found))))
+    if found is not None and not MIN_PYROUTE2 <= found < MAX_PYROUTE2:
+        module.fail_json(msg=unsupported_pyroute2_message(found))
+    if not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib(PYROUTE2_REQUIREMENT),
+                         exception=PYROUTE2_IMPORT_ERROR)
+
+
+def unsupported_pyroute2_message(found):
+    """What to tell a user whose managed node has a pyroute2 outside the tested lines."""
+    text = '.'.join(map(str, found))
+    if found < MIN_PYROUTE2:
+        why = ('it is too old (Ubuntu 22.04\'s python3-pyroute2 is 0.6.4; Debian 12\'s 0.7.2 '
+               'works)')
+    else:
+        why = 'it is newer than the lines this collection is tested with (0.7.x and 0.9.x)'
+    return ('pyroute2 %s is installed on the managed node, but multinic.routing needs %s: %s. '
+            'Install a supported version for the Python that runs the modules, e.g. '
+            '`python3 -m pip install \'%s\'` (in a virtualenv, or with '
+            '--break-system-packages where the distribution forbids it), or a distribution '
+            'package of pyroute2 0.7 or newer, below 0.10.'
+            % (text, PYROUTE2_REQUIREMENT, why, PYROUTE2_REQUIREMENT))
 
 
 # --------------------------------------------------------------------------- namespaces
@@ -339,17 +375,47 @@ class Netlink(object):
             ipr.close()
 
     # -- raw request -----------------------------------------------------------------------
-    def _request(self, msg, msg_type, flags, action):
+    def _request(self, msg, msg_type, flags, action, interrupted=False):
         try:
             return list(self.ipr.nlm_request(msg, msg_type=msg_type, msg_flags=flags))
+        except NetlinkDumpInterrupted:
+            if interrupted:
+                raise   # _dump reads it again
+            raise NetlinkFailure('%s in %s failed: the kernel interrupted the answer '
+                                 '(NLM_F_DUMP_INTR)' % (action, self.where), -1)
         except NetlinkError as exc:
             raise NetlinkFailure(describe_error(exc, '%s in %s' % (action, self.where)), exc.code)
         except OSError as exc:
             raise NetlinkFailure(describe_error(exc, '%s in %s' % (action, self.where)), exc.errno)
 
+    # How many dumps had to be read again (NLM_F_DUMP_INTR); tests read it.
+    dump_retries = 0
+
     def _dump(self, msg, msg_type, action):
-        return [m for m in self._request(msg, msg_type, NLM_F_REQUEST | NLM_F_DUMP, action)
-                if m.get('event') not in ('NLMSG_ERROR', 'NLMSG_DONE')]
+        """Every message of a dump, read again when the kernel says it was interrupted.
+
+        The kernel sets NLM_F_DUMP_INTR on a dump when the list changed between two of its
+        parts (links or addresses added or removed meanwhile: a busy host). pyroute2 0.7
+        raises NetlinkDumpInterrupted (error -1) at the end of such a dump, 0.9 passes the
+        flag on silently; both are read again, DUMP_ATTEMPTS times at most.
+        """
+        for attempt in range(DUMP_ATTEMPTS):
+            if attempt:
+                Netlink.dump_retries += 1
+                time.sleep(DUMP_RETRY_DELAY * 2 ** (attempt - 1))
+            try:
+                answer = self._request(msg, msg_type, NLM_F_REQUEST | NLM_F_DUMP, action,
+                                       interrupted=True)
+            except NetlinkDumpInterrupted:
+                continue
+            if any(m['header']['flags'] & NLM_F_DUMP_INTR for m in answer):
+                continue
+            return [m for m in answer if m.get('event') not in ('NLMSG_ERROR', 'NLMSG_DONE')]
+        raise NetlinkFailure(
+            '%s in %s failed: the kernel interrupted the dump %d times in a row because the '
+            'list kept changing while it was read (NLM_F_DUMP_INTR: links, addresses or routes '
+            'being added and removed); nothing was changed, try again'
+            % (action, self.where, DUMP_ATTEMPTS), -1)
 
     # -- links -----------------------------------------------------------------------------
     def links(self):

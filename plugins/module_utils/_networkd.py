@@ -40,32 +40,21 @@ HEADER = ('# Managed by multinic.routing (multinic.routing.networkd_dropin, name
           'rules of %s.\n# Changes made here are overwritten; remove it with state=absent.\n')
 RULE_ACTIONS = ['lookup', 'blackhole', 'unreachable', 'prohibit']
 
-ROUTE_OPTIONS = dict(
-    dest=dict(type='str', required=True),
-    gateway=dict(type='str'),
-    src=dict(type='str'),
-    table=dict(type='str', default='main'),
-    metric=dict(type='int'),
-    scope=dict(type='str', choices=_route.SCOPES),
-    proto=dict(type='str'),
-    type=dict(type='str', default='unicast', choices=_route.ROUTE_TYPES),
-    onlink=dict(type='bool', default=False),
-    mtu=dict(type='int'),
-)
-RULE_OPTIONS = dict(
-    priority=dict(type='int', required=True),
-    to=dict(type='str'),
-    iif=dict(type='str'),
-    oif=dict(type='str'),
-    fwmark=dict(type='str'),
-    fwmask=dict(type='str'),
-    table=dict(type='str'),
-    action=dict(type='str', choices=RULE_ACTIONS),
-    suppress_prefixlength=dict(type='int'),
-    invert=dict(type='bool'),
-    family=dict(type='str', choices=['ipv4', 'ipv6']),
-)
-RULE_OPTIONS['from'] = dict(type='str')
+def _options(spec, keys, **changes):
+    """A route's or rule's options as the route and rule modules declare them (same names,
+    types, defaults and choices), some of them changed for this module."""
+    options = dict((key, dict(spec[key])) for key in keys)
+    for key, change in changes.items():
+        options[key].update(change)
+    return options
+
+
+# What a networkd [Route] / [RoutingPolicyRule] section can express.
+ROUTE_OPTIONS = _options(_route.ARGUMENT_SPEC, ('dest', 'gateway', 'src', 'table', 'metric', 'scope',
+                                                'proto', 'type', 'onlink', 'mtu'))
+RULE_OPTIONS = _options(_rule.ARGUMENT_SPEC, ('priority', 'from', 'to', 'iif', 'oif', 'fwmark', 'fwmask',
+                                              'table', 'action', 'suppress_prefixlength', 'invert', 'family'),
+                        priority={'required': True}, action={'choices': RULE_ACTIONS})
 
 ARGUMENT_SPEC = dict(
     interface=dict(type='str', required=True),

@@ -11,16 +11,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
+
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
-from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names import COLLECTION_PROTO_ID
-from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
+from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names import (
+    COLLECTION_PROTO_ID,
+    proto_names,
+)
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink, NetlinkFailure
 
 ROUTE_TYPES = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw']
 SCOPES = ['global', 'site', 'link', 'host', 'nowhere']
 IPV6_DEFAULT_METRIC = 1024  # the kernel stores IPv6 metric 0 as 1024 (IP6_RT_PRIO_USER)
-# Compared whenever the route is present; `dev` only when given (the kernel derives it from
-# the gateway otherwise), `proto` only when given.
-COMPARED = ('gateway', 'src', 'scope', 'type', 'mtu', 'onlink')
+IDENTITY = ('family', 'table', 'dest', 'metric', 'tos')
+# What is compared with the kernel's route, in this order - each only when the user gave it,
+# except `type`, which is always compared (not given: unicast).
+COMPARABLE = ('type', 'gateway', 'dev', 'src', 'scope', 'mtu', 'onlink', 'nexthops', 'proto')
+ADDRESS_KEYS = ('gateway', 'src')
 
 NEXTHOP_SPEC = dict(
     gateway=dict(type='str'),
@@ -40,10 +47,11 @@ ARGUMENT_SPEC = dict(
     scope=dict(type='str', choices=SCOPES),
     proto=dict(type='str'),
     type=dict(type='str', default='unicast', choices=ROUTE_TYPES),
-    onlink=dict(type='bool', default=False),
+    onlink=dict(type='bool'),
     mtu=dict(type='int'),
     nexthops=dict(type='list', elements='dict', options=NEXTHOP_SPEC),
     family=dict(type='str', choices=['ipv4', 'ipv6']),
+    force=dict(type='bool', default=False),
     state=dict(type='str', default='present', choices=['present', 'absent']),
 )
 ARGUMENT_SPEC.update(c.netns_spec())
@@ -75,8 +83,21 @@ def _family(params):
     return families.pop() if families else 4
 
 
+def owners(params):
+    """Protocol ids whose routes this task may replace or delete without force=true."""
+    ours = set([COLLECTION_PROTO_ID])
+    if params.get('proto') is not None:
+        ours.add(c.resolve_proto(params['proto'], 'proto'))
+    return ours
+
+
 def build(params):
-    """Validate every option and return the wanted route as the adapter's plain dict."""
+    """Validate every option; return (route, given).
+
+    ``route`` is the route to write, in the adapter's plain-dict shape (for state=absent only
+    its identity); ``given`` is the tuple of COMPARABLE keys the user set, the only ones
+    compared with the kernel's route.
+    """
     family = _family(params)
     dest = c.parse_prefix(params['dest'], 'dest', family=family, allow_default=True)[0]
     table = c.resolve_table(params['table'], 'table')
@@ -87,12 +108,17 @@ def build(params):
         metric = IPV6_DEFAULT_METRIC
     if not 0 <= params['tos'] <= 255:
         raise c.ValidationError('tos=%r is out of range (0..255)' % params['tos'])
+    if params['tos'] and family == 6:
+        raise c.ValidationError('tos=%r: IPv6 routes have no TOS key (the kernel ignores or '
+                                'refuses it); remove tos from this IPv6 route' % params['tos'])
+    if params.get('proto') is not None:
+        c.resolve_proto(params['proto'], 'proto')
     route = {
         'family': family, 'table': table, 'dest': dest, 'metric': metric or 0,
         'tos': params['tos'],
     }
     if params['state'] == 'absent':
-        return route
+        return route, ()
 
     rtype = params['type']
     gateway = c.parse_address(params['gateway'], 'gateway', family) if params.get('gateway') else None
@@ -121,7 +147,7 @@ def build(params):
             raise c.ValidationError('type=%s routes have no next hop; remove %s' % (rtype, ', '.join(given)))
     elif not (gateway or dev or nexthops):
         raise c.ValidationError('a unicast route needs gateway, dev or nexthops (dest=%s)' % dest)
-    if params['onlink'] and not gateway:
+    if params.get('onlink') and not gateway:
         raise c.ValidationError('onlink=true needs a gateway (for nexthops, set onlink per hop)')
     mtu = params.get('mtu')
     if mtu is not None:
@@ -129,38 +155,100 @@ def build(params):
         if not low <= mtu <= 65535:
             raise c.ValidationError('mtu=%r is out of range for IPv%d (%d..65535)' % (mtu, family, low))
     scope = params.get('scope')
-    if scope is None:
+    if family == 6:
+        if scope not in (None, 'global'):
+            raise c.ValidationError('scope=%s: the kernel keeps no scope for IPv6 routes (every '
+                                    'IPv6 route reads scope global); remove scope from this '
+                                    'IPv6 route' % scope)
+        scope = 'global'
+    elif scope is None:
         # what `ip route add` picks
         scope = 'link' if rtype == 'unicast' and dev and not gateway and not nexthops else 'global'
     proto = c.resolve_proto(params['proto'], 'proto') if params.get('proto') is not None else None
     route.update({
         'type': rtype, 'gateway': gateway, 'dev': dev, 'src': src, 'scope': scope,
-        'onlink': bool(params['onlink']), 'mtu': mtu, 'nexthops': nexthops,
+        'onlink': bool(params.get('onlink')), 'mtu': mtu, 'nexthops': nexthops,
         'proto': proto if proto is not None else COLLECTION_PROTO_ID,
     })
-    return route, proto is not None
+    given = tuple(k for k in COMPARABLE if k == 'type' or params.get(k) is not None)
+    return route, given
 
 
 def same_identity(a, b):
-    return all(a[k] == b[k] for k in ('family', 'table', 'dest', 'metric', 'tos'))
+    return all(a[k] == b[k] for k in IDENTITY)
+
+
+def _address(value):
+    """Canonical text of an address from the kernel or the user (None stays None)."""
+    if value is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return value
 
 
 def _hops(nexthops, with_dev):
-    return sorted((h['gateway'] or '', (h['dev'] or '') if with_dev else '', h['weight'],
+    return sorted((_address(h['gateway']) or '', (h['dev'] or '') if with_dev else '', h['weight'],
                    bool(h.get('onlink'))) for h in (nexthops or []))
 
 
-def differences(current, wanted, compare_proto):
-    """Names of the attributes in which the kernel's route differs from the wanted one."""
-    diff = [k for k in COMPARED if current.get(k) != wanted.get(k)]
-    if wanted.get('dev') and current.get('dev') != wanted['dev']:
-        diff.append('dev')
-    hop_devs = any(h['dev'] for h in wanted.get('nexthops') or [])
-    if _hops(current.get('nexthops'), hop_devs) != _hops(wanted.get('nexthops'), hop_devs):
-        diff.append('nexthops')
-    if compare_proto and current.get('proto') != wanted['proto']:
-        diff.append('proto')
+def differences(current, wanted, given):
+    """Names of the given attributes in which the kernel's route differs from the wanted one.
+
+    Attributes the user did not give are not compared at all: a connected route's `src`, the
+    `pref` or `expires` a network manager adds, a `dev` the kernel derived from the gateway.
+    """
+    diff = []
+    for key in given:
+        if key == 'nexthops':
+            hop_devs = any(h['dev'] for h in wanted.get('nexthops') or [])
+            if _hops(current.get('nexthops'), hop_devs) != _hops(wanted.get('nexthops'), hop_devs):
+                diff.append(key)
+        elif key in ADDRESS_KEYS:
+            if _address(current.get(key)) != _address(wanted.get(key)):
+                diff.append(key)
+        elif current.get(key) != wanted.get(key):
+            diff.append(key)
     return diff
+
+
+def proto_label(number):
+    """A route protocol the way `ip route` names it, with its number: `kernel (2)`."""
+    if number is None:
+        return 'unspec (0)'
+    found = sorted(name for name, value in proto_names().items() if value == number)
+    return '%s (%d)' % (found[0], number) if found else str(number)
+
+
+def _value(route, key):
+    value = route.get(key)
+    if key == 'nexthops' and value:
+        return ', '.join('%s dev %s weight %s' % (h.get('gateway') or '-', h.get('dev') or '-',
+                                                  h.get('weight')) for h in value)
+    if key == 'proto':
+        return proto_label(value)
+    return 'not set' if value is None else str(value)
+
+
+def describe(route):
+    return '%s (table %s, metric %s%s)' % (route['dest'], route['table'], route['metric'],
+                                           ', tos %s' % route['tos'] if route['tos'] else '')
+
+
+def foreign_refusal(current, wanted, diff, params):
+    return ('route %s exists and belongs to another owner, proto %s - not this collection '
+            '(proto %s)%s. It differs from the task in %s. Not replaced: another owner\'s '
+            'route (the kernel\'s connected route, a DHCP or router-advertisement route, a '
+            'network manager\'s or routing daemon\'s) is only replaced with force=true (the '
+            'result then reports previous_proto), or give proto=%s if this task owns routes of '
+            'that protocol'
+            % (describe(current), proto_label(current.get('proto')),
+               proto_label(COLLECTION_PROTO_ID),
+               ' nor the given proto=%s' % params['proto'] if params.get('proto') is not None else '',
+               '; '.join('%s (kernel: %s, task: %s)' % (k, _value(current, k), _value(wanted, k))
+                         for k in diff),
+               proto_label(current.get('proto')).split(' ')[0]))
 
 
 def check_devices(nl, route):
@@ -178,32 +266,80 @@ def find(nl, route):
     return None
 
 
+def _derived_dev(nl, gateway):
+    """The device the kernel picks for a gateway given without one: the device of the
+    directly connected route that holds it (None when there is none; the write then fails)."""
+    try:
+        found = nl.route_get(gateway)
+    except NetlinkFailure:
+        return None
+    if found.get('gateway') or found.get('type') != 'unicast':
+        return None
+    return found.get('dev')
+
+
+def predict(nl, wanted):
+    """The route as the kernel will report it once ``wanted`` is written (for check mode).
+
+    The kernel fills in what the request leaves out: the device of a gateway given without
+    one, ``dev lo`` on IPv6 routes without a next hop (blackhole, unreachable, ...), scope
+    global on every IPv6 route.
+    """
+    route = dict(wanted)
+    if wanted['family'] == 6:
+        route['scope'] = 'global'
+        if wanted['type'] != 'unicast':
+            route['dev'] = 'lo'
+    if wanted['type'] == 'unicast' and wanted.get('gateway') and not wanted.get('dev'):
+        route['dev'] = _derived_dev(nl, wanted['gateway'])
+    if wanted.get('nexthops'):
+        route['nexthops'] = [
+            dict(h, dev=h['dev'] or (_derived_dev(nl, h['gateway']) if h['gateway'] else None))
+            for h in wanted['nexthops']]
+    return route
+
+
 def run(module):
     params = module.params
-    built = build(params)
-    wanted, compare_proto = (built, False) if params['state'] == 'absent' else built
+    wanted, given = build(params)
+    present = params['state'] == 'present'
+    ours = owners(params)
+    force = bool(params.get('force'))
     result = {'changed': False}
     with Netlink(params.get('netns')) as nl:
-        if params['state'] == 'present':
+        if present:
             check_devices(nl, wanted)
         current = find(nl, wanted)
         after = current
-        if params['state'] == 'present':
-            diff = differences(current, wanted, compare_proto) if current else ['absent']
+        if present:
+            diff = differences(current, wanted, given) if current else ['absent']
             if diff:
+                if current and current.get('proto') not in ours and not force:
+                    raise c.ValidationError(foreign_refusal(current, wanted, diff, params))
                 result['changed'] = True
                 result['differences'] = diff
-                if not module.check_mode:
+                if current:
+                    result['previous_proto'] = current.get('proto')
+                if module.check_mode:
+                    after = predict(nl, wanted)
+                else:
                     nl.replace_route(wanted)
                     after = find(nl, wanted)
-                else:
-                    after = wanted
         elif current:
-            result['changed'] = True
-            after = None
-            if not module.check_mode:
-                nl.delete_route(current)
-                after = find(nl, wanted)
+            if current.get('proto') in ours or force:
+                result['changed'] = True
+                result['previous_proto'] = current.get('proto')
+                after = None
+                if not module.check_mode:
+                    nl.delete_route(current)
+                    after = find(nl, wanted)
+            else:
+                result['warnings'] = [
+                    'kept route %s: it belongs to another owner, proto %s (not %s); '
+                    'state=absent deletes only this collection\'s routes and those of the given '
+                    'proto, unless force=true' % (
+                        describe(current), proto_label(current.get('proto')),
+                        ' or '.join(proto_label(p) for p in sorted(ours)))]
     result['route'] = after
     if module._diff:
         result['diff'] = c.diff_of(current, after)

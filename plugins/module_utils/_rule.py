@@ -385,8 +385,9 @@ def run(module):
             targets = []
             for r in before:
                 if kernel_default(r) and not ('priority' in given and 'table' in given):
-                    module.warn('left the kernel\'s default rule "%s" in place: name its priority '
-                                'and table to delete it' % describe(r))
+                    result.setdefault('warnings', []).append(
+                        'left the kernel\'s default rule "%s" in place: name its priority and '
+                        'table to delete it' % describe(r))
                 else:
                     targets.append(r)
             before = targets

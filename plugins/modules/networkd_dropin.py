@@ -87,9 +87,8 @@ options:
         default: unicast
         choices: [unicast, blackhole, unreachable, prohibit, throw]
       onlink:
-        description: The gateway is on the link even if no prefix says so (C(GatewayOnLink=)).
+        description: The gateway is on the link even if no prefix says so (C(GatewayOnLink=yes)).
         type: bool
-        default: false
       mtu:
         description: Route MTU (C(MTUBytes=)).
         type: int

@@ -16,9 +16,32 @@ version_added: 0.1.0
 description:
   - Ensures one route is present or absent in a routing table, in the host's namespace or in a
     named network namespace, using pyroute2 (netlink) rather than C(ip).
-  - A route's identity is the kernel's - address family, table, destination, metric and TOS. A
-    route with that identity whose gateway, device, preferred source, scope, type, MTU, onlink
-    flag or next hops differ is replaced in place (never duplicated).
+  - A route's identity is the kernel's - address family, table, destination, metric and TOS.
+    There is at most one route per identity; it is replaced in place, never duplicated.
+  - Only what the task gives is compared with the kernel's route with that identity - O(gateway),
+    O(dev), O(src), O(scope), O(mtu), O(onlink), O(nexthops), O(proto) when given, and always
+    O(type). An attribute the task does not give is not compared - the C(src) of the kernel's
+    connected route, the C(pref) or C(expires) of a route a network manager or router
+    advertisement made, the device the kernel derived from the gateway - so such a route is
+    reported unchanged and left as it is. Values are compared the way the kernel means them -
+    C(default) and C(0.0.0.0/0), table C(main) and C(254), compressed or expanded IPv6 addresses
+    are the same.
+  - When something given differs, the route is written from the task's options alone (what the
+    task does not give is not carried over from the route it replaces).
+  - B(Routes of other owners.) Every route records who made it, its protocol - C(kernel) for
+    connected routes, C(dhcp), C(ra), C(boot), C(static), a routing daemon's id, or 241
+    (C(multinic)) for this collection's. A route with the same identity that belongs to another
+    owner (its protocol is neither 241 nor the O(proto) given) and differs in what the task
+    gives is B(not) replaced - the task fails naming the route's protocol and each difference -
+    unless O(force=true). A replaced or deleted route's protocol is returned as
+    RV(previous_proto). A route of another owner that agrees with the task is reported unchanged
+    and is not taken over (its protocol stays).
+  - With O(state=absent), only a route of this collection (protocol 241) or of the O(proto)
+    given is deleted; a route of another owner with that identity is kept, with a warning,
+    unless O(force=true).
+  - Check mode and diff mode report the route as the kernel will show it after the run - the
+    device it derives from the gateway, C(dev lo) on IPv6 routes without a next hop, scope
+    C(global) on IPv6 routes - so the check-mode RV(route) and diff equal those of the real run.
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
@@ -55,13 +78,19 @@ options:
       - Defaults to 0 for IPv4 and 1024 for IPv6 (the kernel stores an IPv6 metric of 0 as 1024).
     type: int
   tos:
-    description: Type-of-service key of the route. Part of the route's identity.
+    description:
+      - Type-of-service key of an IPv4 route, 0..255. Part of the route's identity.
+      - IPv6 routes have none (the kernel ignores or refuses it); a non-zero O(tos) on an IPv6
+        route is refused.
     type: int
     default: 0
   scope:
     description:
-      - Route scope. When not given, what C(ip route add) picks - C(link) for a unicast route with
-        a device and no gateway, C(global) otherwise.
+      - Route scope of an IPv4 route. Compared only when given. When not given, a new route gets
+        what C(ip route add) picks - C(link) for a unicast route with a device and no gateway,
+        C(global) otherwise.
+      - The kernel keeps no scope for IPv6 routes (they all read C(global)); any other value is
+        refused for an IPv6 route.
     type: str
     choices: [global, site, link, host, nowhere]
   proto:
@@ -70,18 +99,24 @@ options:
       - When not given, new routes get protocol 241, C(multinic) - the collection's own id, so its
         routes can be told apart (C(ip route show proto 241)) - and the protocol of an existing
         route is not compared. When given, it is compared and set.
+      - The routes this task may replace or delete without O(force) are those of protocol 241 and
+        of the protocol given here.
     type: str
   type:
-    description: Route type. Only C(unicast) routes have a next hop.
+    description:
+      - Route type. Only C(unicast) routes have a next hop. Always compared (V(unicast) when not
+        given).
     type: str
     default: unicast
     choices: [unicast, blackhole, unreachable, prohibit, throw]
   onlink:
-    description: Pretend the gateway is directly attached even if no subnet of O(dev) holds it.
+    description:
+      - Pretend the gateway is directly attached even if no subnet of O(dev) holds it.
+      - Compared only when given (V(false) then means the route must not have the flag). When
+        not given, a route that is written gets no onlink flag.
     type: bool
-    default: false
   mtu:
-    description: Path MTU for the route (C(mtu) metric).
+    description: Path MTU for the route (C(mtu) metric). Compared only when given.
     type: int
   nexthops:
     description:
@@ -109,11 +144,23 @@ options:
         tells it. Defaults to IPv4 then.
     type: str
     choices: [ipv4, ipv6]
+  force:
+    description:
+      - Replace (O(state=present)) or delete (O(state=absent)) a route with this identity even
+        when it belongs to another owner - a protocol other than 241 and the O(proto) given, such
+        as the kernel's connected route or a DHCP route. RV(previous_proto) reports whose it was.
+      - Without it such a route is never replaced (the task fails, naming the owner and the
+        differences) and never deleted (it is kept with a warning).
+    type: bool
+    default: false
   state:
     description:
-      - V(present) creates the route or replaces the one with the same identity.
-      - V(absent) deletes the route with that identity (family, table, dest, metric, tos); the
-        other options are then ignored.
+      - V(present) creates the route, or replaces the one with the same identity when it differs
+        in what the task gives (see O(force) for routes of other owners).
+      - V(absent) deletes the route with that identity (family, table, dest, metric, tos) when it
+        is this collection's (protocol 241) or has the O(proto) given - any owner's with
+        O(force=true). The options besides the identity, O(proto), O(force) and O(netns) are
+        then ignored.
     type: str
     default: present
     choices: [present, absent]
@@ -165,17 +212,27 @@ EXAMPLES = r'''
     type: blackhole
     table: 100
 
-- name: Remove the route again
+- name: Remove the route again (only if it is this collection's, protocol 241)
   multinic.routing.route:
     dest: 10.240.128.0/24
     state: absent
+
+- name: Give the data NIC's connected route an MTU, taking it over from the kernel
+  multinic.routing.route:
+    dest: 10.240.64.0/24
+    dev: ens4
+    src: 10.240.64.4
+    mtu: 1400
+    force: true
+  register: taken_over  # taken_over.previous_proto is 2 (kernel) if it was the kernel's
 '''
 
 RETURN = r'''
 route:
   description:
     - The route as the kernel holds it after the run (read back over netlink), or null when
-      absent. In check mode, the route that would be written.
+      absent (with O(state=absent), a route of another owner that was kept). In check mode,
+      the route as the kernel will report it after a real run.
   returned: always
   type: dict
   contains:
@@ -217,6 +274,14 @@ differences:
   type: list
   elements: str
   sample: [gateway]
+previous_proto:
+  description:
+    - Protocol id of the route that was replaced or deleted (in check mode, that would be) -
+      241 for this collection's own, another number when O(force=true) took over or removed a
+      route of another owner (2 C(kernel), 16 C(dhcp), ...).
+  returned: when an existing route was replaced or deleted
+  type: int
+  sample: 2
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -25,6 +25,13 @@ description:
     selectors is left alone; remove it with O(state=absent).
   - New rules carry protocol 241 (C(multinic)), so C(ip rule) shows which rules the collection
     made. The protocol is not part of the identity.
+  - B(Rules of other owners.) A rule has nothing but its identity to compare, so O(state=present)
+    never changes an existing rule - it is either there with exactly that identity (unchanged,
+    whoever made it; its protocol stays and it is not taken over) or it is added beside the
+    others. O(state=absent) deletes every rule that agrees with the options given, whatever its
+    protocol (C(unspec) from C(ip rule add), which sets none, C(static) or another id from a
+    network manager, 241 from this collection) - a rule's protocol says too little about its
+    owner to go by - except the kernel's own default rules, see O(state).
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
@@ -128,7 +135,8 @@ options:
   state:
     description:
       - V(present) adds the rule unless a rule with the same identity exists.
-      - V(absent) deletes every rule (of the family) that agrees with every option given -
+      - V(absent) deletes every rule (of the family), whatever its protocol, that agrees with
+        every option given -
         options not given match anything, like C(ip rule del) does, but every match is deleted,
         not only the first. So O(priority=100) alone deletes every rule at priority 100, and
         O(from) plus O(table) deletes those rules whatever their priority. At least one option

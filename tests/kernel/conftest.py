@@ -113,6 +113,25 @@ class Namespace(object):
             time.sleep(0.2)
         raise AssertionError('IPv6 addresses of %s still tentative after %ss' % (self.name, timeout))
 
+    def wait_ready(self, timeout=15.0):
+        """Wait until the veth pairs have carrier, their link-local addresses exist and are no
+        longer tentative (so their routes appear and lose `linkdown`): before that the kernel's
+        own routes change on their own, in the middle of a test comparing tables."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            links = [link for link in self.ip('addr', 'show')
+                     if link['ifname'].startswith(('veth', 'peer'))]
+            ready = len(links) == 4 and all(
+                link.get('operstate') == 'UP' and any(
+                    a.get('family') == 'inet6' and a.get('scope') == 'link' and not a.get('tentative')
+                    for a in link.get('addr_info', []))
+                for link in links)
+            if ready and not any('linkdown' in r.get('flags', [])
+                                 for fam in ([], ['-6']) for r in self.ip(*(fam + ['route', 'show']))):
+                return
+            time.sleep(0.1)
+        raise AssertionError('the links of %s did not come up within %ss' % (self.name, timeout))
+
     def run(self, *args):
         return sh('ip', '-n', self.name, *args)
 

@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
 import pytest
 
@@ -316,3 +317,33 @@ def test_bad_input_writes_nothing(ns):
 def test_missing_namespace_is_an_error():
     res = run_module('rule', {'priority': 100, 'table': '5', 'netns': 'mnt-no-such-ns'})
     assert res['rc'] != 0 and 'mnt-no-such-ns' in res['msg'] and 'does not exist' in res['msg']
+
+
+# ------------------------------------------------------------------ issue 8
+
+def test_same_rule_written_another_way_is_unchanged(ns, private_iproute2):
+    etc, wrap = private_iproute2
+    with open(os.path.join(etc, 'rt_tables.d', 'data.conf'), 'w') as handle:
+        handle.write('254\tmaintoo\n')
+    first = apply(ns, priority=150, fwmark='0x10', table='main')
+    assert first['changed'] is True
+    for mark, table in (('16', '254'), ('0x00000010', 'maintoo'), ('0x10', '0xfe')):
+        res = run_module('rule', dict(priority=150, fwmark=mark, table=table, netns=ns.name), wrap=wrap)
+        assert res['rc'] == 0 and res['changed'] is False, (mark, table, res)
+    assert len(at(ns, 150)) == 1
+    six = apply(ns, priority=151, to='2001:0DB8:0099:0000::/64', table='254')
+    assert six['rule']['to'] == '2001:db8:99::/64'
+    res = run(ns, priority=151, to='2001:db8:99::/64', table='main')
+    assert res['changed'] is False
+
+
+def test_present_never_takes_over_and_absent_removes_any_protocol(ns):
+    """Rules have no attributes besides their identity: a rule another owner made with the same
+    identity is unchanged (and keeps its protocol); state=absent deletes it whatever its protocol."""
+    ns.run('rule', 'add', 'priority', '160', 'from', '10.0.0.1', 'lookup', '100', 'proto', 'static')
+    res = apply(ns, priority=160, **{'from': '10.0.0.1', 'table': '100'})
+    assert res['changed'] is False and res['rule']['proto'] == 4
+    assert at(ns, 160)[0]['protocol'] == 'static'
+    res = run(ns, priority=160, state='absent')
+    assert res['changed'] is True and [r['proto'] for r in res['removed']] == [4]
+    assert at(ns, 160) == []

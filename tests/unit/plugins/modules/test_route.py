@@ -11,6 +11,7 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.multinic.routing.plugins.module_utils import _netlink
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
 
@@ -25,8 +26,11 @@ def params(**args):
 
 
 def wanted(**args):
-    built = _route.build(params(**args))
-    return built[0] if isinstance(built, tuple) else built
+    return _route.build(params(**args))[0]
+
+
+def given(**args):
+    return _route.build(params(**args))[1]
 
 
 def test_defaults_and_derived_scope():
@@ -49,8 +53,9 @@ def test_ipv6_family_from_gateway_and_metric_default():
 
 
 def test_absent_needs_only_identity():
-    route = _route.build(params(dest='10.0.0.0/8', state='absent', metric=5))
+    route, compared = _route.build(params(dest='10.0.0.0/8', state='absent', metric=5))
     assert route == {'family': 4, 'table': 254, 'dest': '10.0.0.0/8', 'metric': 5, 'tos': 0}
+    assert compared == ()
 
 
 @pytest.mark.parametrize('args, needle', [
@@ -69,6 +74,10 @@ def test_absent_needs_only_identity():
     (dict(dest='10.0.0.0/24', dev='ens4', mtu=20), 'mtu=20'),
     (dict(dest='2001:db8::/64', dev='ens4', mtu=1000), 'mtu=1000 is out of range for IPv6'),
     (dict(dest='10.0.0.0/24', dev='this-name-is-too-long'), "dev='this-name-is-too-long'"),
+    (dict(dest='2001:db8::/64', dev='ens4', tos=4), 'tos=4: IPv6 routes have no TOS'),
+    (dict(dest='2001:db8::/64', tos=8, state='absent'), 'tos=8: IPv6 routes have no TOS'),
+    (dict(dest='default', family='ipv6', dev='ens4', scope='link'), 'scope=link: the kernel keeps no scope'),
+    (dict(dest='10.0.0.0/24', state='absent', proto='nosuchproto'), "proto='nosuchproto'"),
     (dict(dest='10.0.0.0/24', dev='ens4', proto='nosuchproto'), "proto='nosuchproto'"),
     (dict(dest='10.0.0.0/24', dev='ens4', proto='300'), "proto='300' is out of range"),
     (dict(dest='10.0.0.0/24', nexthops=[dict(gateway='10.0.0.1')]), 'nexthops has one entry'),
@@ -92,13 +101,217 @@ def test_mutually_exclusive_is_declared_in_the_spec():
     assert 'mutually exclusive' in str(err.value) and 'nexthops' in str(err.value)
 
 
-def test_identity_and_differences():
+def test_ipv6_routes_are_scope_global():
+    assert wanted(dest='2001:db8::/64', dev='ens4')['scope'] == 'global'
+    assert wanted(dest='2001:db8::/64', dev='ens4', scope='global')['scope'] == 'global'
+    assert wanted(dest='2001:db8::/64', dev='ens4', tos=0)['tos'] == 0
+
+
+def test_only_what_was_given_is_compared():
+    assert given(dest='10.9.0.0/24', dev='ens4') == ('type', 'dev')
+    assert given(dest='10.9.0.0/24', gateway='10.0.0.2', onlink=False, mtu=1400, proto='static') == \
+        ('type', 'gateway', 'mtu', 'onlink', 'proto')
     base = wanted(dest='10.9.0.0/24', gateway='10.0.0.2')
-    kernel = dict(base, dev='veth0', proto=4)
-    assert _route.differences(kernel, base, compare_proto=False) == []
-    assert _route.differences(kernel, base, compare_proto=True) == ['proto']
-    assert _route.differences(dict(kernel, src='10.0.0.1'), base, False) == ['src']
+    compared = given(dest='10.9.0.0/24', gateway='10.0.0.2')
+    kernel = dict(base, dev='veth0', proto=4, src='10.0.0.1', mtu=1500, onlink=True, scope='link')
+    assert _route.differences(kernel, base, compared) == []
+    assert _route.differences(kernel, base, compared + ('proto',)) == ['proto']
+    assert _route.differences(dict(kernel, gateway='10.0.0.3'), base, compared) == ['gateway']
+    assert _route.differences(dict(kernel, type='blackhole'), base, compared) == ['type']
+    pinned = wanted(dest='10.9.0.0/24', gateway='10.0.0.2', dev='veth1', onlink=False)
+    assert _route.differences(kernel, pinned, given(dest='10.9.0.0/24', gateway='10.0.0.2',
+                                                    dev='veth1', onlink=False)) == ['dev', 'onlink']
     assert _route.same_identity(kernel, base)
     assert not _route.same_identity(dict(kernel, metric=7), base)
-    pinned = wanted(dest='10.9.0.0/24', gateway='10.0.0.2', dev='veth1')
-    assert _route.differences(kernel, pinned, False) == ['dev']
+
+
+def test_addresses_compare_the_way_the_kernel_means_them():
+    six = wanted(dest='2001:0DB8:0099::/64', gateway='2001:0db8:0:0::0002')
+    assert six['dest'] == '2001:db8:99::/64' and six['gateway'] == '2001:db8::2'
+    kernel = dict(six, gateway='2001:db8::2')
+    assert _route.differences(kernel, six, ('type', 'gateway')) == []
+    assert wanted(dest='::/0', gateway='2001:db8::1')['dest'] == 'default'
+    assert wanted(dest='10.0.0.0/24', dev='e', table='0xfe')['table'] == 254
+
+
+def test_owners_are_the_collection_and_the_proto_given():
+    assert _route.owners(params(dest='10.0.0.0/24', dev='e')) == set([241])
+    assert _route.owners(params(dest='10.0.0.0/24', dev='e', proto='dhcp')) == set([241, 16])
+
+
+def test_refusal_names_owner_and_differences():
+    task = params(dest='10.0.0.0/24', dev='veth1')
+    route, compared = _route.build(task)
+    kernel = dict(route, dev='veth0', proto=2, src='10.0.0.1')
+    diff = _route.differences(kernel, route, compared)
+    msg = _route.foreign_refusal(kernel, route, diff, task)
+    assert 'proto kernel (2)' in msg and 'dev (kernel: veth0, task: veth1)' in msg
+    assert 'force=true' in msg and 'proto=kernel' in msg and 'src' not in msg.split('differs')[1]
+
+
+class FakeModule(object):
+    def __init__(self, args, check_mode=False):
+        self.params = params(**args)
+        self.check_mode = check_mode
+        self._diff = True
+
+
+class FakeNetlink(object):
+    """The adapter's route calls, on a list of routes (for run()'s decisions)."""
+
+    def __init__(self, kernel):
+        self.kernel = kernel
+        self.calls = []
+        self.where = 'test'
+
+    def __call__(self, netns):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def index_of(self, name):
+        return 1
+
+    def routes(self, family=None, table=None):
+        return [dict(r) for r in self.kernel]
+
+    def route_get(self, dst):
+        return {'gateway': None, 'type': 'unicast', 'dev': 'veth0'}
+
+    def replace_route(self, route):
+        self.calls.append(('replace', route['dest']))
+        self.kernel = [r for r in self.kernel if not _route.same_identity(r, route)] + [dict(route)]
+
+    def delete_route(self, route):
+        self.calls.append(('delete', route['dest']))
+        self.kernel = [r for r in self.kernel if not _route.same_identity(r, route)]
+
+
+CONNECTED = dict(family=4, table=254, dest='10.0.0.0/24', metric=0, tos=0, type='unicast', proto=2,
+                 scope='link', gateway=None, dev='veth0', src='10.0.0.1', onlink=False, mtu=None,
+                 nexthops=None)
+
+
+@pytest.mark.parametrize('args, changed, calls', [
+    (dict(dest='10.0.0.0/24', dev='veth0'), False, []),
+    (dict(dest='10.0.0.0/24', dev='veth0', src='10.0.0.1', scope='link'), False, []),
+    (dict(dest='10.0.0.0/24', dev='veth0', mtu=1400, force=True), True, [('replace', '10.0.0.0/24')]),
+    (dict(dest='10.0.0.0/24', dev='veth0', mtu=1400, proto='kernel'), True, [('replace', '10.0.0.0/24')]),
+    (dict(dest='10.0.0.0/24', state='absent'), False, []),
+    (dict(dest='10.0.0.0/24', state='absent', force=True), True, [('delete', '10.0.0.0/24')]),
+    (dict(dest='10.0.0.0/24', state='absent', proto='kernel'), True, [('delete', '10.0.0.0/24')]),
+])
+def test_run_over_a_connected_route(monkeypatch, args, changed, calls):
+    fake = FakeNetlink([CONNECTED])
+    monkeypatch.setattr(_route, 'Netlink', fake)
+    result = _route.run(FakeModule(dict(args, netns='x')))
+    assert result['changed'] is changed and fake.calls == calls
+    if calls:
+        assert result['previous_proto'] == 2
+    if args.get('state') == 'absent' and not changed:
+        assert 'proto kernel (2)' in result['warnings'][0]
+
+
+def test_run_refuses_another_owners_route_before_writing(monkeypatch):
+    fake = FakeNetlink([CONNECTED])
+    monkeypatch.setattr(_route, 'Netlink', fake)
+    with pytest.raises(ValidationError) as err:
+        _route.run(FakeModule(dict(dest='10.0.0.0/24', dev='veth1', netns='x')))
+    assert 'proto kernel (2)' in err.value.msg and fake.calls == []
+
+
+def test_check_mode_predicts_the_kernels_view(monkeypatch):
+    fake = FakeNetlink([])
+    monkeypatch.setattr(_route, 'Netlink', fake)
+    res = _route.run(FakeModule(dict(dest='10.9.0.0/24', gateway='10.0.0.2', netns='x'), check_mode=True))
+    assert res['route']['dev'] == 'veth0' and fake.calls == []
+    res = _route.run(FakeModule(dict(dest='2001:db8::/64', type='blackhole', netns='x'), check_mode=True))
+    assert res['route']['dev'] == 'lo' and res['route']['scope'] == 'global'
+
+
+# ------------------------------------------------------------------ the adapter's dump retry
+
+class FakeSocket(object):
+    """Replays captured answers of nlm_request: an exception or a list of messages."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.requests = 0
+
+    def nlm_request(self, msg, msg_type, msg_flags):
+        self.requests += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return iter(answer)
+
+    def close(self):
+        pass
+
+
+class Msg(dict):
+    def __init__(self, flags, event='RTM_NEWLINK'):
+        super(Msg, self).__init__(header={'flags': flags}, event=event)
+
+
+def adapter(answers, monkeypatch):
+    monkeypatch.setattr(_netlink, 'DUMP_RETRY_DELAY', 0)
+    nl = _netlink.Netlink.__new__(_netlink.Netlink)
+    nl.netns, nl._names, nl.ipr = 'x', None, FakeSocket(answers)
+    return nl
+
+
+# pyroute2 0.7 raises NetlinkDumpInterrupted(-1, 'dump interrupted') at the end of a dump whose
+# messages carry NLM_F_DUMP_INTR (0x10); 0.9 hands the flagged messages on.
+INTR_07 = _netlink.NetlinkDumpInterrupted()
+INTR_09 = [Msg(0x2 | 0x10), Msg(0x2 | 0x10)]
+WHOLE = [Msg(0x2), Msg(0x2), Msg(0x2, 'NLMSG_DONE')]
+
+
+@pytest.mark.parametrize('torn', [INTR_07, INTR_09], ids=['pyroute2-0.7', 'pyroute2-0.9'])
+def test_interrupted_dump_is_read_again(monkeypatch, torn):
+    nl = adapter([torn, torn, WHOLE], monkeypatch)
+    assert len(nl._dump(None, 18, 'listing links')) == 2 and nl.ipr.requests == 3
+
+
+@pytest.mark.parametrize('torn', [INTR_07, INTR_09], ids=['pyroute2-0.7', 'pyroute2-0.9'])
+def test_dump_interrupted_every_time_gives_a_clear_message(monkeypatch, torn):
+    nl = adapter([torn] * 5 + [WHOLE], monkeypatch)
+    with pytest.raises(_netlink.NetlinkFailure) as err:
+        nl._dump(None, 18, 'listing links')
+    assert nl.ipr.requests == _netlink.DUMP_ATTEMPTS == 5
+    assert "listing links in namespace 'x' failed: the kernel interrupted the dump 5 times" in err.value.msg
+    assert 'Unknown error' not in err.value.msg
+
+
+# ------------------------------------------------------------------ the pyroute2 version gate
+
+class Failed(Exception):
+    pass
+
+
+class GateModule(object):
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs['msg'])
+
+
+@pytest.mark.parametrize('version, words', [
+    ((0, 6, 4), ['pyroute2 0.6.4 is installed', 'too old', "python3 -m pip install 'pyroute2>=0.7,<0.10'"]),
+    ((0, 10, 0), ['pyroute2 0.10.0 is installed', 'newer than', "'pyroute2>=0.7,<0.10'"]),
+])
+def test_unsupported_pyroute2_is_refused_with_how_to_fix(monkeypatch, version, words):
+    monkeypatch.setattr(_netlink, 'pyroute2_version', lambda: version)
+    with pytest.raises(Failed) as err:
+        _netlink.require_pyroute2(GateModule())
+    for word in words:
+        assert word in str(err.value)
+
+
+@pytest.mark.parametrize('version', [(0, 7, 2), (0, 9, 7)])
+def test_tested_pyroute2_lines_pass_the_gate(monkeypatch, version):
+    monkeypatch.setattr(_netlink, 'pyroute2_version', lambda: version)
+    _netlink.require_pyroute2(GateModule())
