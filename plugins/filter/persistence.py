@@ -14,12 +14,12 @@ short_description: How the roles keep each NIC's routes and rules, from what man
 version_added: 0.2.0
 description:
   - Takes the C(managers) section of M(multinic.routing.routing_facts) (the host's namespace) and
-    returns, for each interface asked for, which mechanism keeps the state the roles set:
-  - V(networkd) where systemd-networkd configures the NIC (with or without netplan): a drop-in
+    returns, for each interface asked for, which mechanism keeps the state the roles set.
+  - V(networkd) where systemd-networkd configures the NIC (with or without netplan) - a drop-in
     for the C(.network) file networkd uses (M(multinic.routing.networkd_dropin)), made live at
     once and kept through reloads, restarts, DHCP renewals and reboots.
   - V(boot_unit) where nothing that removes foreign routes manages the NIC (ifupdown, no manager)
-    and PID 1 is systemd: a unit that applies the state again at every boot with the collection's
+    and PID 1 is systemd - a unit that applies the state again at every boot with the collection's
     own code (M(multinic.routing.boot_unit)). NetworkManager NICs get it too, until a
     NetworkManager backend exists; NetworkManager removes them again on C(nmcli connection up).
   - V(runtime) when persistence is off, or there is no systemd to run a boot unit.

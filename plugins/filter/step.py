@@ -14,7 +14,7 @@ short_description: One step of a boot unit, from a module's options
 version_added: 0.2.0
 description:
   - Turns the options of one module call into a step of M(multinic.routing.boot_unit)
-    (C({module: NAME, params: OPTIONS})), adding the keyword arguments to the options.
+    (a dict with the keys C(module) and C(params)), adding the keyword arguments to the options.
   - With C(map) it turns a list of option dicts into a list of steps.
 author:
   - multinic.routing maintainers

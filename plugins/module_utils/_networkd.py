@@ -40,6 +40,7 @@ HEADER = ('# Managed by multinic.routing (multinic.routing.networkd_dropin, name
           'rules of %s.\n# Changes made here are overwritten; remove it with state=absent.\n')
 RULE_ACTIONS = ['lookup', 'blackhole', 'unreachable', 'prohibit']
 
+
 def _options(spec, keys, **changes):
     """A route's or rule's options as the route and rule modules declare them (same names,
     types, defaults and choices), some of them changed for this module."""
@@ -137,8 +138,8 @@ def _any(family):
 
 
 def render_route(route):
-    lines = ['[Route]', 'Destination=%s' % (_any(route['family']) if route['dest'] == 'default'
-                                          else route['dest'])]
+    dest = _any(route['family']) if route['dest'] == 'default' else route['dest']
+    lines = ['[Route]', 'Destination=%s' % dest]
     if route.get('gateway'):
         lines.append('Gateway=%s' % route['gateway'])
     if route.get('onlink'):

@@ -376,7 +376,7 @@ def tar_stream(files, links):
     their parent directories (0755)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        dirs = sorted({os.path.dirname(p) for p, *_ in files + links})
+        dirs = sorted({os.path.dirname(entry[0]) for entry in files + links})
         for d in dirs:
             info = tarfile.TarInfo(d.lstrip("/"))
             info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o755, time.time()
@@ -575,7 +575,7 @@ def worker_snapshot(name):
                 for link in json.loads(text or "[]")}
     netns = {}
     for line in parts[3].splitlines():
-        ns, _, text = line.partition(" ")
+        ns, _sep, text = line.partition(" ")
         netns[ns] = by_if(text)
     return {"state": parts[0].strip(), "addrs": by_if(parts[1]),
             "routes": json.loads(parts[2] or "[]"), "netns": netns}
@@ -959,7 +959,7 @@ def dhcp_record(topo):
         raise LabError("lab %s is %s: its workers use no DHCP" % (
             topo["prefix"], topo["flavour"]))
     res = pexec(topo["router"]["name"], "cat %s; echo @@; cat %s" % (DHCP_LEASES, DHCP_LOG))
-    leases, _, logtext = (res.stdout or "").partition("@@\n")
+    leases, _sep, logtext = (res.stdout or "").partition("@@\n")
     now = time.time()
     out = []
     acks = []
