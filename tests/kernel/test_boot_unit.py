@@ -159,7 +159,7 @@ def test_present_check_run_rerun_absent(box):
     link = '/etc/systemd/system/multi-user.target.wants/multinic-routing-one.service'
     assert res['changed'] is True and res['unit'] == 'multinic-routing-one.service'
     assert (res['unit_path'], res['state_path'], res['applier']) == (unit, '/etc/multinic-routing/one.json', APPLIER)
-    assert res['steps'] == [{'module': 'netns', 'params': {'name': 'data', 'state': 'present'}}]
+    assert res['steps'] == [{'module': 'netns', 'params': {'name': 'data', 'state': 'present', 'force': False}}]
     assert sorted(res['changed_paths']) == sorted(files)
     # the state file: the normalised steps
     state = json.loads(files['/etc/multinic-routing/one.json'])

@@ -58,7 +58,7 @@ def test_steps_are_normalised_by_their_modules_specs():
     got = want(steps=NETNS_STRATEGY, wait_for_links=['ens4', 'ens4'])
     assert got['wait_for_links'] == ['ens4'] and got['wait_timeout'] == 60
     assert [s['module'] for s in got['steps']] == ['netns', 'link', 'link', 'route']
-    assert got['steps'][0]['params'] == {'name': 'data', 'state': 'present'}
+    assert got['steps'][0]['params'] == {'name': 'data', 'state': 'present', 'force': False}
     link = got['steps'][1]['params']
     assert link == {'name': 'ens4', 'netns': 'data', 'state': 'up', 'addresses': ['10.240.64.4/24'],
                     'source_netns': None, 'mtu': None}
