@@ -132,7 +132,7 @@ run_lint() {
 # (default 3); each one's output goes to .cache/results/molecule-<scenario>.log and is shown
 # when it ends.
 run_molecule() {
-  local scenario jobs=${MOLECULE_JOBS:-3} pids=() names=() starts=() i rc
+  local scenario jobs=${MOLECULE_JOBS:-3} pids=() names=() i rc
   "$ROOT/tools/lab/build-image.sh" || { record_step lab-image 1; return; }
   for scenario in "$ROOT"/extensions/molecule/*/; do
     scenario=$(basename "$scenario")
@@ -140,14 +140,22 @@ run_molecule() {
     [ "$scenario" = default ] && continue
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
     banner "molecule test -s $scenario (log: $RESULTS/molecule-$scenario.log)"
-    (cd "$ROOT/extensions" && exec molecule test -s "$scenario") >"$RESULTS/molecule-$scenario.log" 2>&1 &
-    pids+=($!); names+=("$scenario"); starts+=("$SECONDS")
+    ( start=$SECONDS; cd "$ROOT/extensions" && molecule test -s "$scenario"; rc=$?
+      echo $((SECONDS - start)) >"$RESULTS/molecule-$scenario.seconds"; exit $rc
+    ) >"$RESULTS/molecule-$scenario.log" 2>&1 &
+    pids+=($!); names+=("$scenario")
   done
   for i in "${!pids[@]}"; do
     wait "${pids[$i]}"; rc=$?
     banner "molecule test -s ${names[$i]}: exit $rc"
-    if [ "$rc" = 0 ]; then tail -n 40 "$RESULTS/molecule-${names[$i]}.log"; else tail -n 400 "$RESULTS/molecule-${names[$i]}.log"; fi
-    record_step "molecule:${names[$i]} ($((SECONDS - starts[i]))s)" "$rc"
+    if [ "$rc" = 0 ]; then tail -n 40 "$RESULTS/molecule-${names[$i]}.log"; else
+      tail -n 400 "$RESULTS/molecule-${names[$i]}.log"
+      # The failed tasks themselves, repeated next to the summary (the log's tail may not hold them).
+      { echo "--- molecule:${names[$i]}: failed tasks ---"
+        grep -n -B3 -A30 -E '(fatal|failed): \[' "$RESULTS/molecule-${names[$i]}.log" | tail -n 120
+      } >>"$RESULTS/failures.txt"
+    fi
+    record_step "molecule:${names[$i]} ($(cat "$RESULTS/molecule-${names[$i]}.seconds" 2>/dev/null || echo '?')s)" "$rc"
   done
 }
 
@@ -178,6 +186,7 @@ collect_molecule() {
 }
 
 summary() {
+  if [ -s "$RESULTS/failures.txt" ]; then banner "failures"; cat "$RESULTS/failures.txt"; fi
   banner summary
   printf '%s\n' "${REPORT[@]}"
   [ "$SKIPPED" = 0 ] || echo "($SKIPPED skipped tests are counted as failures)"
