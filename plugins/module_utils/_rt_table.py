@@ -28,6 +28,7 @@ NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+\Z')
 NAME_MAX = 250            # <name>.conf must fit a file name (255 bytes)
 FILE_MODE = 0o644
 DIR_MODE = 0o755
+HEADER_START = '# Managed by multinic.routing (multinic.routing.rt_table)'
 HEADER = ('# Managed by multinic.routing (multinic.routing.rt_table): the name of routing table '
           '%d.\n# Changes made here are overwritten; remove it with state=absent.\n')
 
@@ -144,8 +145,19 @@ def plan_present(name, number):
         if value == number and known != name:
             raise ValidationError('id=%d is already named %r in %s (line %d); refusing to name '
                                   'it %r as well' % (number, known, where, lineno, name))
-    _own_entries(path, name)
-    return path, read(path), content(name, number)
+    mine = _own_entries(path, name)
+    before = read(path)
+    if before is not None and not is_ours(before):
+        if [(e[2], e[3]) for e in mine] == [(number, name)]:
+            return path, before, before      # someone else's file says the same: leave it theirs
+        raise ValidationError(
+            '%s was not written by this collection (no multinic.routing header) and does not name '
+            'table %d %r; not overwritten - change or remove it first' % (path, number, name))
+    return path, before, content(name, number)
+
+
+def is_ours(text):
+    return text.startswith(HEADER_START)
 
 
 def plan_absent(name, number):
@@ -200,6 +212,7 @@ def run(module):
     params = module.params
     name = check_name(str(params['name']).strip())
     number = check_id(params.get('id'))
+    warnings = []
     if params['state'] == 'present':
         path, before, after = plan_present(name, number)
         changed = before != after
@@ -209,10 +222,16 @@ def run(module):
     else:
         path, before, number = plan_absent(name, number)
         after = None
-        changed = before is not None
+        if before is not None and not is_ours(before):
+            warnings.append('left %s in place: it was not written by this collection (no '
+                            'multinic.routing header)' % path)
+            after = before
+        changed = before != after
         if changed and not module.check_mode:
             remove(path)
     result = {'changed': changed, 'name': name, 'id': number, 'path': path}
+    if warnings:
+        result['warnings'] = warnings
     if module._diff:
         result['diff'] = {'before': before or '', 'after': after or '',
                           'before_header': path, 'after_header': path}
@@ -225,4 +244,6 @@ def main(module):
         result = run(module)
     except (ValidationError, FileFailure) as exc:
         module.fail_json(msg=exc.msg)
+    for warning in result.pop('warnings', None) or []:
+        module.warn(warning)
     module.exit_json(**result)

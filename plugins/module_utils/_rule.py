@@ -68,6 +68,7 @@ ARGUMENT_SPEC = dict(
     suppress_prefixlength=dict(type='int'),
     invert=dict(type='bool'),
     family=dict(type='str', choices=['ipv4', 'ipv6']),
+    proto=dict(type='str'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
 )
 ARGUMENT_SPEC['from'] = dict(type='str')
@@ -239,12 +240,17 @@ def build(params):
         rule['suppress_prefixlength'] = spl
         given.add('suppress_prefixlength')
 
-    if not present and not given - set(['invert']):
+    proto = c.resolve_proto(params['proto'], 'proto') if params.get('proto') is not None else None
+    if not present and not given - set(['invert']) and proto is None:
         raise c.ValidationError(
-            'state=absent needs priority or at least one of %s; refusing to delete every rule'
+            'state=absent needs priority, proto or at least one of %s; refusing to delete every rule'
             % ', '.join(k for k in SELECTORS if k != 'invert'))
     if present:
-        rule['proto'] = COLLECTION_PROTO_ID
+        rule['proto'] = COLLECTION_PROTO_ID if proto is None else proto
+    elif proto is not None:
+        # not part of the identity: state=absent only narrows what it deletes by it
+        rule['proto'] = proto
+        given.add('proto')
     return rule, given
 
 

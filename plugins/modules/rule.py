@@ -23,15 +23,16 @@ description:
     exists; otherwise it is added. It is never added twice.
   - The kernel allows several rules with one priority. A rule at the same priority with other
     selectors is left alone; remove it with O(state=absent).
-  - New rules carry protocol 241 (C(multinic)), so C(ip rule) shows which rules the collection
-    made. The protocol is not part of the identity.
+  - New rules carry protocol 241 (C(multinic)) unless O(proto) says otherwise, so C(ip rule)
+    shows which rules the collection made. The protocol is not part of the identity.
   - B(Rules of other owners.) A rule has nothing but its identity to compare, so O(state=present)
     never changes an existing rule - it is either there with exactly that identity (unchanged,
     whoever made it; its protocol stays and it is not taken over) or it is added beside the
     others. O(state=absent) deletes every rule that agrees with the options given, whatever its
     protocol (C(unspec) from C(ip rule add), which sets none, C(static) or another id from a
     network manager, 241 from this collection) - a rule's protocol says too little about its
-    owner to go by - except the kernel's own default rules, see O(state).
+    owner to go by - except the kernel's own default rules, see O(state). Give O(proto) to
+    delete only the rules of one protocol (V(multinic): only the collection's own).
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
@@ -132,6 +133,16 @@ options:
       - Given together with O(from) or O(to) of the other family it is an error.
     type: str
     choices: [ipv4, ipv6]
+  proto:
+    description:
+      - Routing protocol id (0..255) or name from C(/etc/iproute2/rt_protos) (V(multinic) is 241).
+      - With O(state=present), the protocol a new rule gets (default 241, C(multinic)); an
+        existing rule with the same identity is left as it is, whatever its protocol.
+      - With O(state=absent), only rules of this protocol are deleted; a rule another owner made
+        (a network manager, an admin's C(ip rule add)) with the same priority and table stays.
+        O(proto) alone deletes every rule of that protocol (the kernel's own rules excepted).
+    type: str
+    version_added: 0.2.0
   state:
     description:
       - V(present) adds the rule unless a rule with the same identity exists.

@@ -142,12 +142,24 @@ def test_changing_the_id_updates_the_managed_file(etc):
     assert listing(etc) == ['README', 'data.conf']
 
 
-def test_hand_made_file_with_the_same_mapping_gets_the_header(etc):
+def test_hand_made_file_with_the_same_mapping_stays_the_admins(etc):
+    """A file the collection did not write is never taken over, rewritten or removed."""
     with open(conf(etc, 'data'), 'w') as handle:
         handle.write('201 data\n')
     res = apply(etc, name='data', id=201)
-    assert res['changed'] is True and res['diff']['before'] == '201 data\n'
-    assert read(conf(etc, 'data')).startswith('# Managed by multinic.routing')
+    assert res['changed'] is False and res['diff']['before'] == res['diff']['after'] == '201 data\n'
+    res = apply(etc, name='data', state='absent')
+    assert res['changed'] is False and res['id'] == 201
+    assert 'not written by this collection' in json.dumps(res['warnings']), res
+    assert read(conf(etc, 'data')) == '201 data\n'
+
+
+def test_hand_made_file_with_another_mapping_is_refused(etc):
+    with open(conf(etc, 'data'), 'w') as handle:
+        handle.write('300 data\n')
+    res = rt(etc, name='data', id=201)
+    assert res['rc'] != 0 and 'data.conf' in res['msg'] and 'not written by this collection' in res['msg'], res
+    assert read(conf(etc, 'data')) == '300 data\n'
 
 
 def test_name_taken_elsewhere_is_refused(etc):

@@ -347,3 +347,33 @@ def test_present_never_takes_over_and_absent_removes_any_protocol(ns):
     res = run(ns, priority=160, state='absent')
     assert res['changed'] is True and [r['proto'] for r in res['removed']] == [4]
     assert at(ns, 160) == []
+
+
+def test_absent_with_proto_deletes_only_that_protocols_rules(ns):
+    """The role's removal: priority and table name the role's rules, proto=multinic keeps an
+    admin's rule at the same priority and table (here `ip rule add ... proto static`)."""
+    ns.run('rule', 'add', 'priority', '1000', 'from', '192.0.2.10', 'lookup', '201', 'proto', 'static')
+    ns.run('rule', 'add', 'priority', '1000', 'from', '10.0.0.1', 'lookup', '201')
+    ours = apply(ns, priority=1000, table='201', **{'from': '10.240.64.4'})
+    assert ours['rule']['proto'] == 241
+    res = apply(ns, priority=1000, table='201', proto='multinic', state='absent')
+    assert [(r['from'], r['proto']) for r in res['removed']] == [('10.240.64.4/32', 241)]
+    left = sorted((r['src'], r.get('protocol', 'unspec')) for r in at(ns, 1000))
+    assert left == [('10.0.0.1', 'unspec'), ('192.0.2.10', 'static')], left
+
+
+def test_present_with_proto_sets_it_and_absent_by_proto_alone(ns):
+    res = apply(ns, priority=170, proto='static', **{'from': '10.0.0.7', 'table': '100'})
+    assert res['rule']['proto'] == 4 and at(ns, 170)[0]['protocol'] == 'static'
+    apply(ns, priority=171, **{'from': '10.0.0.8', 'table': '100'})
+    res = apply(ns, proto='241', state='absent')
+    assert [r['priority'] for r in res['removed']] == [171]
+    assert len(at(ns, 170)) == 1 and at(ns, 171) == []
+    assert sorted(r['priority'] for r in ip_rules(ns)) == [0, 170, 32766, 32767]
+
+
+def test_bad_proto_is_refused_before_anything_is_written(ns):
+    before = snapshot(ns)
+    res = run(ns, priority=172, table='100', proto='nosuchproto', **{'from': '10.0.0.9'})
+    assert res['rc'] != 0 and "proto='nosuchproto'" in res['msg'], res
+    assert snapshot(ns) == before
