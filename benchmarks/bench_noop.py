@@ -35,20 +35,13 @@ import tempfile
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_routing_facts import bench_words, collections_root, measured, sh, stats  # noqa: E402
+from bench_routing_facts import (PEAK_RSS, bench_words, collections_root, make_namespace,  # noqa: E402
+                                 measured, sh, stats)
 
 PKG = 'ansible_collections.multinic.routing.plugins.modules.'
-# The child: the real module; its peak RSS (VmHWM) printed at exit.
-CHILD = r'''
-import atexit, os, runpy, sys
-
-def peak_rss():
-    with open('/proc/self/status') as status:
-        for line in status:
-            if line.startswith('VmHWM:'):
-                sys.stderr.write('BENCH peak_kib=%s\n' % line.split()[1])
-
-atexit.register(peak_rss)
+# The child: the real module; its peak RSS printed at exit.
+CHILD = PEAK_RSS + r'''
+import os, runpy
 runpy.run_module(os.environ.pop('BENCH_MODULE'), run_name='__main__')
 '''
 
@@ -65,15 +58,9 @@ def batch(netns, lines):
 
 def namespace(cleanup):
     netns = 'mnbench-%s' % uuid.uuid4().hex[:8]
-    sh('ip', 'netns', 'add', netns)
     cleanup.append(lambda: subprocess.run(['ip', 'netns', 'del', netns], stderr=subprocess.DEVNULL,
                                           check=False))
-    ns = ['ip', '-n', netns]
-    sh(*(ns + ['link', 'set', 'lo', 'up']))
-    sh(*(ns + ['link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'peer0']))
-    sh(*(ns + ['addr', 'add', '10.0.0.1/24', 'dev', 'veth0']))
-    sh(*(ns + ['link', 'set', 'veth0', 'up']))
-    sh(*(ns + ['link', 'set', 'peer0', 'up']))
+    make_namespace(netns)
     return netns
 
 

@@ -41,9 +41,23 @@ import uuid
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULE = 'ansible_collections.multinic.routing.plugins.modules.routing_facts'
 
+# Printed at the child's exit: VmHWM, the peak of that process' own memory (ru_maxrss would also
+# count the parent's memory at fork time, which the kernel carries over exec).
+PEAK_RSS = r'''
+import atexit as _atexit, sys as _sys
+
+def _peak_rss():
+    with open('/proc/self/status') as status:
+        for line in status:
+            if line.startswith('VmHWM:'):
+                _sys.stderr.write('BENCH peak_kib=%s\n' % line.split()[1])
+
+_atexit.register(_peak_rss)
+'''
+
 # The child: the real module, with its logic (_facts.run) timed from the inside.
-CHILD = r'''
-import atexit, sys, time
+CHILD = PEAK_RSS + r'''
+import sys, time
 import pyroute2
 from ansible_collections.multinic.routing.plugins.module_utils import _facts
 from ansible_collections.multinic.routing.plugins.modules import routing_facts
@@ -59,15 +73,6 @@ def timed(module):
                          % (time.perf_counter() - start, getattr(pyroute2, '__version__', '?')))
         sys.stderr.flush()
 
-def peak_rss():
-    # VmHWM: the peak of this process' own memory (ru_maxrss would also count the parent's
-    # memory at fork time, which the kernel carries over exec)
-    with open('/proc/self/status') as status:
-        for line in status:
-            if line.startswith('VmHWM:'):
-                sys.stderr.write('BENCH peak_kib=%s\n' % line.split()[1])
-
-atexit.register(peak_rss)
 _facts.run = timed
 routing_facts.main()
 '''
@@ -145,7 +150,8 @@ def run_facts(env, netns, tables, timeout=None):
             words.get('pyroute2'))
 
 
-def setup(netns, count, main_routes):
+def make_namespace(netns):
+    """A namespace with lo up and veth0 (10.0.0.1/24) up, paired with peer0 inside it."""
     sh('ip', 'netns', 'add', netns)
     ns = ['ip', '-n', netns]
     sh(*(ns + ['link', 'set', 'lo', 'up']))
@@ -153,6 +159,11 @@ def setup(netns, count, main_routes):
     sh(*(ns + ['addr', 'add', '10.0.0.1/24', 'dev', 'veth0']))
     sh(*(ns + ['link', 'set', 'veth0', 'up']))
     sh(*(ns + ['link', 'set', 'peer0', 'up']))
+    return ns
+
+
+def setup(netns, count, main_routes):
+    ns = make_namespace(netns)
     for i in range(main_routes):
         sh(*(ns + ['route', 'add', '10.%d.0.0/16' % (100 + i), 'via', '10.0.0.2', 'dev', 'veth0']))
     handle, path = tempfile.mkstemp(prefix='multinic-bench-', suffix='.batch')
