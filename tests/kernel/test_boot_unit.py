@@ -139,7 +139,8 @@ def install(box, **args):
 
 
 def library_sources():
-    names = ['_boot_apply', '_common', '_iproute2_names', '_link', '_netlink', '_netns', '_route', '_rule']
+    names = ['_boot_apply', '_common', '_errors', '_iproute2_names', '_link', '_netlink', '_netns', '_netns_files',
+             '_pyroute2', '_route', '_rtnl_codec', '_rule']
     found = {}
     for name in names:
         with open(os.path.join(MODULE_UTILS, name + '.py'), 'rb') as handle:
