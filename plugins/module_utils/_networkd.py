@@ -224,12 +224,12 @@ def network_file_of(interface):
     daemons = _managers.running_daemons()
     if not daemons.get(_managers.NETWORKD):
         raise ModuleFailure('systemd-networkd is not running on this host: it cannot keep the routes '
-                      'and rules of %s (nothing was written)' % interface)
+                            'and rules of %s (nothing was written)' % interface)
     found = _managers.of_link(index, interface, daemons)
     if found['manager'] != _managers.NETWORKD:
         raise ModuleFailure('systemd-networkd does not configure %s: no .network file matches it (%s/%d '
-                      'has no NETWORK_FILE, or the link is unmanaged); found manager: %s. Nothing '
-                      'was written' % (interface, _managers.NETWORKD_LINKS, index, found['manager']))
+                            'has no NETWORK_FILE, or the link is unmanaged); found manager: %s. Nothing '
+                            'was written' % (interface, _managers.NETWORKD_LINKS, index, found['manager']))
     return index, found['network_file']
 
 
@@ -272,7 +272,7 @@ def reload(module, interface, index, routes, rules, timeout):
         if attempt == 1:
             run('reconfigure', interface)
     raise ModuleFailure('systemd-networkd did not configure %s with the drop-in within %d s (link state '
-                  '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, _link_state(index)))
+                        '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, _link_state(index)))
 
 
 # --------------------------------------------------------------------------- run

@@ -17,6 +17,18 @@ __metaclass__ = type
 
 import traceback
 
+# What the rest of the adapter (_netlink, _rtnl_codec, _netns_files) takes from pyroute2,
+# always through this module: pyroute2 is imported nowhere else.
+__all__ = [
+    'HAS_PYROUTE2', 'PYROUTE2_IMPORT_ERROR', 'MIN_PYROUTE2', 'MAX_PYROUTE2', 'PYROUTE2_REQUIREMENT',
+    'pyroute2_version', 'require_pyroute2', 'unsupported_pyroute2_message',
+    'IPRoute', 'pyroute2_netns', 'NetlinkError', 'NetlinkDumpInterrupted',
+    'NLM_F_ACK', 'NLM_F_CREATE', 'NLM_F_DUMP', 'NLM_F_EXCL', 'NLM_F_REPLACE', 'NLM_F_REQUEST',
+    'RTM_DELADDR', 'RTM_DELROUTE', 'RTM_DELRULE', 'RTM_GETADDR', 'RTM_GETLINK', 'RTM_GETROUTE',
+    'RTM_GETRULE', 'RTM_NEWADDR', 'RTM_NEWLINK', 'RTM_NEWROUTE', 'RTM_NEWRULE',
+    'fibmsg', 'ifaddrmsg', 'ifinfmsg', 'rtmsg',
+]
+
 PYROUTE2_IMPORT_ERROR = None
 try:
     import pyroute2
@@ -67,10 +79,9 @@ except Exception:  # pragma: no cover - exercised by the dependency gate
         code = -1
 
 
-
 # The pyroute2 lines the collection is tested with: 0.7.x (Debian 12's python3-pyroute2) and
 # 0.9.x (PyPI). 0.6.x (Ubuntu 22.04's package) is refused, and so is anything from 0.10 on:
-# _open_socket() writes into a private structure of the 0.9 core.
+# _netlink._open_socket() writes into a private structure of the 0.9 core.
 MIN_PYROUTE2 = (0, 7, 0)
 MAX_PYROUTE2 = (0, 10, 0)  # exclusive
 PYROUTE2_REQUIREMENT = 'pyroute2>=0.7,<0.10'

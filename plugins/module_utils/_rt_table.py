@@ -185,4 +185,3 @@ def run(module):
         result['diff'] = {'before': before or '', 'after': after or '',
                           'before_header': path, 'after_header': path}
     return result
-
