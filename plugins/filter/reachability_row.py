@@ -21,6 +21,9 @@ description:
     O(expect) asks for) and the C(from) and C(to) addresses.
   - With O(expect=fail) a data cell is expected when the peer did not answer; control cells are
     always expected to hold.
+seealso:
+  - plugin: multinic.routing.reachability_matrix
+    plugin_type: filter
 extends_documentation_fragment:
   - multinic.routing.reachability
 options:
@@ -48,9 +51,6 @@ options:
     description: The host the row is for.
     type: str
     required: true
-seealso:
-  - plugin: multinic.routing.reachability_matrix
-    plugin_type: filter
 '''
 
 EXAMPLES = r'''

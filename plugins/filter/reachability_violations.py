@@ -18,17 +18,17 @@ description:
     (C(data), C(control)) whose cell is not as expected, naming both hosts, both addresses and
     what is wrong.
   - An empty list means every pair holds.
-extends_documentation_fragment:
-  - multinic.routing.reachability
+seealso:
+  - plugin: multinic.routing.reachability_matrix
+    plugin_type: filter
 options:
   _input:
     description: The hosts of the play.
     type: list
     elements: str
     required: true
-seealso:
-  - plugin: multinic.routing.reachability_matrix
-    plugin_type: filter
+extends_documentation_fragment:
+  - multinic.routing.reachability
 '''
 
 EXAMPLES = r'''
