@@ -29,13 +29,13 @@ from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
-from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
+from ansible_collections.multinic.routing.plugins.module_utils._netns_files import netns_exists
+from ansible_collections.multinic.routing.plugins.module_utils._pyroute2 import (
     HAS_PYROUTE2,
     MIN_PYROUTE2,
     PYROUTE2_IMPORT_ERROR,
-    Netlink,
-    NetlinkFailure,
-    netns_exists,
     pyroute2_version,
 )
 
@@ -51,12 +51,8 @@ USAGE = ('usage: multinic-routing-apply NAME | --all\n'
          'multinic.routing.boot_unit wrote\n')
 
 
-class StateError(Exception):
+class StateError(ModuleFailure):
     """A state file that cannot be read or is not one boot_unit wrote."""
-
-    def __init__(self, msg):
-        super(StateError, self).__init__(msg)
-        self.msg = msg
 
 
 class StepModule(object):
@@ -149,8 +145,7 @@ def run_step(step):
     params = step.get('params')
     if not isinstance(params, dict):
         raise StateError('the params of a step must be a mapping, not %r' % (params,))
-    if params.get('netns') is not None:
-        c.check_netns_name(params['netns'], 'netns')      # what _common.run_module checks
+    c.check_netns_option(params)      # what _common.run_module checks
     module = StepModule(dict(params))
     result = STEP_MODULES[step['module']].run(module)
     return result, module.warnings + list(result.pop('warnings', None) or [])
@@ -220,7 +215,7 @@ def apply_state(name, log):
         label = '%s: step %d/%d %s' % (name, number, len(steps), describe_step(step))
         try:
             result, warnings = run_step(step)
-        except (c.ValidationError, NetlinkFailure, StateError) as exc:
+        except ModuleFailure as exc:
             failed += 1
             log('%s: FAILED: %s' % (label, exc.msg))
             continue

@@ -27,16 +27,16 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _common
+from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
-from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
 
 ORDERS = ['before-network', 'after-network']
 STEP_MODULE_NAMES = sorted(_boot_apply.STEP_MODULES)
@@ -124,12 +124,6 @@ MODULE_KWARGS = dict(
     supports_check_mode=True,
     required_if=[('state', 'present', ['steps', 'order'])],
 )
-
-
-class FileFailure(Exception):
-    def __init__(self, msg):
-        super(FileFailure, self).__init__(msg)
-        self.msg = msg
 
 
 # --------------------------------------------------------------------------- validation
@@ -380,41 +374,15 @@ class Change(object):
                 elif os.path.lexists(self.path):
                     os.unlink(self.path)
             elif self.kind == 'link':
-                _make_dirs(os.path.dirname(self.path))
+                _files.make_dirs(os.path.dirname(self.path), DIR_MODE)
                 if os.path.lexists(self.path):
                     os.unlink(self.path)
                 os.symlink(self.after, self.path)
             else:
-                _write_atomically(self.path, self.after, self.mode)
+                _files.write_atomically(self.path, self.after, self.mode)
         except (IOError, OSError) as exc:
             raise FileFailure('%s %s failed: %s' % ('removing' if self.after is None else 'writing',
                                                     self.path, os.strerror(exc.errno) if exc.errno else exc))
-
-
-def _make_dirs(directory):
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
-        os.chmod(directory, DIR_MODE)
-
-
-def _write_atomically(path, data, mode):
-    _make_dirs(os.path.dirname(path))
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp',
-                               dir=os.path.dirname(path))
-    try:
-        try:
-            os.fchmod(fd, mode)
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp, path)
-    except (IOError, OSError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def _library_leftovers(wanted):
@@ -471,7 +439,8 @@ def run(module):
     try:
         return _run(module, done)
     except FileFailure as exc:
-        module.fail_json(msg=exc.msg, changed=bool(done), changed_paths=done)
+        exc.result.update(changed=bool(done), changed_paths=done)
+        raise
 
 
 def _run(module, done):

@@ -15,10 +15,8 @@ import ipaddress
 
 
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
-from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
-    NetlinkFailure,
-    require_pyroute2,
-)
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._pyroute2 import require_pyroute2
 
 TABLE_MAX = 4294967295
 U32_MAX = 4294967295
@@ -26,42 +24,39 @@ IFNAMSIZ = 15
 NETNS_NAME_MAX = 255
 
 
-class ValidationError(Exception):
-    """Bad input, found before anything is written."""
-
-    def __init__(self, msg):
-        super(ValidationError, self).__init__(msg)
-        self.msg = msg
-
-
 def netns_spec():
     """Argument spec piece every module shares (doc fragment multinic.routing.netns)."""
     return dict(netns=dict(type='str'))
 
 
-def run_module(module, action):
-    """Gate on pyroute2, validate the netns option, run ``action(module)`` and exit.
+def run_module(module, action, needs_pyroute2=True):
+    """The one runner of every module: gate on pyroute2, check the netns option, run
+    ``action(module)`` and exit.
 
-    ``action`` returns the result dict; ValidationError and NetlinkFailure become fail_json
-    messages (never tracebacks). A ``warnings`` list in the result is handed to
-    ``module.warn`` (so ``action`` needs nothing of the module but params, check_mode and
-    _diff; a caller without Ansible reads the list itself).
+    ``action`` returns the result dict; a ModuleFailure (bad input, netlink, files, ...) becomes
+    a fail_json message with the keys it carries (never a traceback). A ``warnings`` list in the
+    result is handed to ``module.warn`` (so ``action`` needs nothing of the module but params,
+    check_mode and _diff; a caller without Ansible reads the list itself). ``needs_pyroute2``
+    False: a module that only writes files runs without pyroute2.
     """
-    require_pyroute2(module)
+    if needs_pyroute2:
+        require_pyroute2(module)
     try:
-        netns = module.params.get('netns')
-        if isinstance(netns, list):
-            # routing_facts takes a list of namespace names
-            for name in netns:
-                check_netns_name(name, 'netns')
-        elif netns is not None:
-            check_netns_name(netns, 'netns')
+        check_netns_option(module.params)
         result = action(module)
-    except (ValidationError, NetlinkFailure) as exc:
-        module.fail_json(msg=exc.msg)
+    except ModuleFailure as exc:
+        module.fail_json(msg=exc.msg, **exc.result)
     for warning in result.pop('warnings', None) or []:
         module.warn(warning)
     module.exit_json(**result)
+
+
+def check_netns_option(params):
+    """The ``netns`` option, one namespace name or a list of them, as `ip netns` accepts them."""
+    netns = params.get('netns')
+    for name in netns if isinstance(netns, list) else [netns]:
+        if name is not None:
+            check_netns_name(name, 'netns')
 
 
 def check_netns_name(name, option):

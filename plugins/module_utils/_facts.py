@@ -18,12 +18,8 @@ __metaclass__ = type
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
-from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
-    Netlink,
-    list_netns,
-    netns_exists,
-    netns_path,
-)
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
+from ansible_collections.multinic.routing.plugins.module_utils._netns_files import list_netns, netns_exists, netns_path
 
 FACT_NAME = 'multinic_routing'
 # The key (and the netns entry) that means the namespace the module runs in.

@@ -23,12 +23,9 @@ import ipaddress
 
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
-from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
-    Netlink,
-    NetlinkFailure,
-    netns_exists,
-    netns_path,
-)
+from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
+from ansible_collections.multinic.routing.plugins.module_utils._netns_files import netns_exists, netns_path
 
 STATES = ['present', 'up', 'down']
 MTU_MIN = 68

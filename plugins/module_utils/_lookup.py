@@ -18,11 +18,9 @@ import errno
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
-from ansible_collections.multinic.routing.plugins.module_utils._netlink import (
-    Netlink,
-    NetlinkFailure,
-    family_of,
-)
+from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
+from ansible_collections.multinic.routing.plugins.module_utils._rtnl_codec import family_of
 
 ARGUMENT_SPEC = dict(
     dst=dict(type='str', required=True),

@@ -30,6 +30,8 @@ import os
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _netlink as nl
+from ansible_collections.multinic.routing.plugins.module_utils import _netns_files
+from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
 
 ARGUMENT_SPEC = dict(
     name=dict(type='str', required=True),
@@ -67,7 +69,7 @@ KERNEL_DEVICES = {
 
 def view(name):
     """What the diff shows: the name and whether `ip netns list` has it."""
-    return {'name': name, 'exists': nl.netns_exists(name)}
+    return {'name': name, 'exists': _netns_files.netns_exists(name)}
 
 
 def is_virtual(link):
@@ -165,7 +167,7 @@ def busy_message(name, processes, physical, virtual):
 
 def inspect(name):
     """What is in a namespace  -> (processes, physical links, virtual links)."""
-    path = nl.netns_path(name)
+    path = _netns_files.netns_path(name)
     if not is_namespace(path):
         return [], [], []
     processes = processes_in(path)
@@ -206,8 +208,8 @@ def _move_back(name, physical):
                 continue    # gone meanwhile
             _before, after, _differences = _link.plan(want, name, snap)
             _link.apply(want, name, snap, after)
-        except nl.NetlinkFailure as exc:
-            raise nl.NetlinkFailure(
+        except NetlinkFailure as exc:
+            raise NetlinkFailure(
                 '%s; the namespace %r was not deleted%s' % (
                     exc.msg, name,
                     ' (moved back already: %s)' % ', '.join(moved) if moved else ''), exc.code)
@@ -224,7 +226,7 @@ def delete(name, force, check_mode):
     moved = [link['name'] for link in physical]
     if not check_mode:
         moved = _move_back(name, physical)
-        nl.delete_netns(name)
+        _netns_files.delete_netns(name)
     result = {
         'pids': [p['pid'] for p in processes],
         'moved_back': moved,
@@ -258,7 +260,7 @@ def run(module):
         else:
             result.update(delete(name, force, module.check_mode))
         after = {'name': name, 'exists': want} if module.check_mode else view(name)
-    result.update(name=name, exists=after['exists'], path=nl.netns_path(name))
+    result.update(name=name, exists=after['exists'], path=_netns_files.netns_path(name))
     if module._diff:
         result['diff'] = c.diff_of(before, after)
     return result

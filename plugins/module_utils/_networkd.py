@@ -23,19 +23,19 @@ __metaclass__ = type
 import glob
 import os
 import re
-import tempfile
 import time
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
+from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 ETC = '/etc/systemd/network'
 NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+\Z')
 FILE_MODE = 0o644
-DIR_MODE = 0o755
 HEADER = ('# Managed by multinic.routing (multinic.routing.networkd_dropin, name %s): routes and '
           'rules of %s.\n# Changes made here are overwritten; remove it with state=absent.\n')
 RULE_ACTIONS = ['lookup', 'blackhole', 'unreachable', 'prohibit']
@@ -71,12 +71,6 @@ MODULE_KWARGS = dict(
     argument_spec=ARGUMENT_SPEC,
     supports_check_mode=True,
 )
-
-
-class Failure(Exception):
-    def __init__(self, msg):
-        super(Failure, self).__init__(msg)
-        self.msg = msg
 
 
 # --------------------------------------------------------------------------- validation
@@ -209,24 +203,6 @@ def ours_for(interface, name):
     return found
 
 
-def write(path, content):
-    directory = os.path.dirname(path)
-    try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory, DIR_MODE)
-        fd, tmp = tempfile.mkstemp(prefix='.multinic-', dir=directory)
-        try:
-            with os.fdopen(fd, 'w') as handle:
-                handle.write(content)
-            os.chmod(tmp, FILE_MODE)
-            os.rename(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except (IOError, OSError) as exc:
-        raise Failure('cannot write %s: %s' % (path, exc.strerror or exc))
-
-
 def remove(path):
     try:
         os.unlink(path)
@@ -234,7 +210,7 @@ def remove(path):
         if not os.listdir(directory):
             os.rmdir(directory)
     except (IOError, OSError) as exc:
-        raise Failure('cannot remove %s: %s' % (path, exc.strerror or exc))
+        raise FileFailure('cannot remove %s: %s' % (path, exc.strerror or exc))
 
 
 # --------------------------------------------------------------------------- networkd
@@ -247,13 +223,13 @@ def network_file_of(interface):
         raise c.ValidationError("interface=%r: no such interface in the host's namespace" % (interface,))
     daemons = _managers.running_daemons()
     if not daemons.get(_managers.NETWORKD):
-        raise Failure('systemd-networkd is not running on this host: it cannot keep the routes '
-                      'and rules of %s (nothing was written)' % interface)
+        raise ModuleFailure('systemd-networkd is not running on this host: it cannot keep the routes '
+                            'and rules of %s (nothing was written)' % interface)
     found = _managers.of_link(index, interface, daemons)
     if found['manager'] != _managers.NETWORKD:
-        raise Failure('systemd-networkd does not configure %s: no .network file matches it (%s/%d '
-                      'has no NETWORK_FILE, or the link is unmanaged); found manager: %s. Nothing '
-                      'was written' % (interface, _managers.NETWORKD_LINKS, index, found['manager']))
+        raise ModuleFailure('systemd-networkd does not configure %s: no .network file matches it (%s/%d '
+                            'has no NETWORK_FILE, or the link is unmanaged); found manager: %s. Nothing '
+                            'was written' % (interface, _managers.NETWORKD_LINKS, index, found['manager']))
     return index, found['network_file']
 
 
@@ -284,7 +260,7 @@ def reload(module, interface, index, routes, rules, timeout):
     def run(*args):
         rc, out, err = module.run_command([networkctl] + list(args))
         if rc != 0:
-            raise Failure('networkctl %s failed (rc %d): %s' % (' '.join(args), rc, (err or out).strip()))
+            raise ModuleFailure('networkctl %s failed (rc %d): %s' % (' '.join(args), rc, (err or out).strip()))
 
     run('reload')
     for attempt in (1, 2):
@@ -295,20 +271,13 @@ def reload(module, interface, index, routes, rules, timeout):
             time.sleep(0.2)
         if attempt == 1:
             run('reconfigure', interface)
-    raise Failure('systemd-networkd did not configure %s with the drop-in within %d s (link state '
-                  '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, _link_state(index)))
+    raise ModuleFailure('systemd-networkd did not configure %s with the drop-in within %d s (link state '
+                        '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, _link_state(index)))
 
 
 # --------------------------------------------------------------------------- run
 
 def run(module):
-    try:
-        return _run(module)
-    except Failure as exc:
-        module.fail_json(msg=exc.msg)
-
-
-def _run(module):
     params = module.params
     interface, name, routes, rules = build(params)
     result = {'changed': False, 'interface': interface}
@@ -334,7 +303,7 @@ def _run(module):
             for p in stale:
                 remove(p)
             if present and before != wanted:
-                write(path, wanted)
+                _files.write_atomically(path, wanted, FILE_MODE)
             if params['reload'] and _managers.running_daemons().get(_managers.NETWORKD):
                 if index is None:
                     with Netlink() as nl:

@@ -18,7 +18,8 @@ from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names i
     COLLECTION_PROTO_ID,
     proto_names,
 )
-from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink, NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 ROUTE_TYPES = ['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw']
 SCOPES = ['global', 'site', 'link', 'host', 'nowhere']

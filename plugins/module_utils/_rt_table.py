@@ -18,16 +18,16 @@ __metaclass__ = type
 import errno
 import os
 import re
-import tempfile
 
 
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
-from ansible_collections.multinic.routing.plugins.module_utils._common import TABLE_MAX, ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils import _files
+from ansible_collections.multinic.routing.plugins.module_utils._common import TABLE_MAX
+from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+\Z')
 NAME_MAX = 250            # <name>.conf must fit a file name (255 bytes)
 FILE_MODE = 0o644
-DIR_MODE = 0o755
 HEADER_START = '# Managed by multinic.routing (multinic.routing.rt_table)'
 HEADER = ('# Managed by multinic.routing (multinic.routing.rt_table): the name of routing table '
           '%d.\n# Changes made here are overwritten; remove it with state=absent.\n')
@@ -43,12 +43,6 @@ MODULE_KWARGS = dict(
     supports_check_mode=True,
     required_if=[('state', 'present', ['id'])],
 )
-
-
-class FileFailure(Exception):
-    def __init__(self, msg):
-        super(FileFailure, self).__init__(msg)
-        self.msg = msg
 
 
 def check_name(name):
@@ -174,32 +168,6 @@ def plan_absent(name, number):
     return path, before, found if found is not None else number
 
 
-def write_atomically(path, text):
-    directory = os.path.dirname(path)
-    try:
-        if not os.path.isdir(directory):
-            os.makedirs(directory)
-            os.chmod(directory, DIR_MODE)
-        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp',
-                                   dir=directory)
-    except (IOError, OSError) as exc:
-        raise FileFailure('writing %s failed: %s' % (path, os.strerror(exc.errno)))
-    try:
-        try:
-            os.fchmod(fd, FILE_MODE)
-            os.write(fd, text.encode('utf-8'))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.rename(tmp, path)
-    except (IOError, OSError) as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise FileFailure('writing %s failed: %s' % (path, os.strerror(exc.errno)))
-
-
 def remove(path):
     try:
         os.unlink(path)
@@ -217,7 +185,7 @@ def run(module):
         path, before, after = plan_present(name, number)
         changed = before != after
         if changed and not module.check_mode:
-            write_atomically(path, after)
+            _files.write_atomically(path, after, FILE_MODE)
             module.set_default_selinux_context(path, False)
     else:
         path, before, number = plan_absent(name, number)
@@ -236,14 +204,3 @@ def run(module):
         result['diff'] = {'before': before or '', 'after': after or '',
                           'before_header': path, 'after_header': path}
     return result
-
-
-def main(module):
-    """Run and exit; bad input and file errors become fail_json messages. No pyroute2 needed."""
-    try:
-        result = run(module)
-    except (ValidationError, FileFailure) as exc:
-        module.fail_json(msg=exc.msg)
-    for warning in result.pop('warnings', None) or []:
-        module.warn(warning)
-    module.exit_json(**result)

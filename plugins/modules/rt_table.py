@@ -109,12 +109,13 @@ path:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.multinic.routing.plugins.module_utils import _common
 from ansible_collections.multinic.routing.plugins.module_utils import _rt_table
 
 
 def main():
     module = AnsibleModule(**_rt_table.MODULE_KWARGS)
-    _rt_table.main(module)
+    _common.run_module(module, _rt_table.run, needs_pyroute2=False)
 
 
 if __name__ == '__main__':

@@ -77,16 +77,50 @@ def run_module(name, args, check_mode=False, diff=False, wrap=None):
     return result
 
 
+def check_run_rerun(run, observe, same=('changed',), rerun=True):
+    """The change test every module gets: check mode, the real run, the same call again.
+
+    ``run(check_mode)`` runs the module once with the test's arguments and returns its result;
+    ``observe()`` reads the state the module changes independently of it (``ip -j``, files).
+    Check mode must succeed and leave ``observe()`` as it was; the real run must succeed and
+    report for every key in ``same`` what check mode predicted; the same call again (unless
+    ``rerun`` is false) must succeed, report no change and leave ``observe()`` as it was.
+    Returns (check, first, second); second is None without ``rerun``.
+    """
+    before = observe()
+    check = run(True)
+    assert check['rc'] == 0, check
+    assert observe() == before, 'check mode changed the state'
+    first = run(False)
+    assert first['rc'] == 0, first
+    for key in same:
+        assert check.get(key) == first.get(key), (key, check.get(key), first.get(key))
+    if not rerun:
+        return check, first, None
+    after = observe()
+    second = run(False)
+    assert second['rc'] == 0 and second['changed'] is False, second
+    assert observe() == after, 'the second run changed the state'
+    return check, first, second
+
+
+def new_netns_name():
+    return 'mnt-%s' % uuid.uuid4().hex[:10]
+
+
 class Namespace(object):
     """A throwaway namespace: ``veth0`` (10.0.0.1/24, 2001:db8:0::1/64) and ``veth1``
     (10.0.1.1/24, 2001:db8:1::1/64), both up, each paired with a peer (``peer0``/``peer1``)
-    inside the same namespace so links stay up."""
+    inside the same namespace so links stay up (``create(veth=False)``: empty, loopback down,
+    as ``ip netns add`` leaves it)."""
 
     def __init__(self):
-        self.name = 'mnt-%s' % uuid.uuid4().hex[:10]
+        self.name = new_netns_name()
 
-    def create(self):
+    def create(self, veth=True):
         sh('ip', 'netns', 'add', self.name)
+        if not veth:
+            return self
         ns = ['ip', '-n', self.name]
         sh(*(ns + ['link', 'set', 'lo', 'up']))
         for i in (0, 1):
@@ -137,23 +171,36 @@ class Namespace(object):
 
 
 @pytest.fixture
-def ns():
-    """A fresh namespace per test, deleted afterwards whatever happens."""
-    space = Namespace().create()
+def netns_factory():
+    """Makes throwaway namespaces for one test; all are deleted afterwards whatever happens.
+
+    ``make()`` a Namespace with its veth pairs, ``make(veth=False)`` an empty one,
+    ``make(create=False)`` only a fresh name (whatever the test makes under it is deleted).
+    """
+    made = []
+
+    def make(veth=True, create=True):
+        space = Namespace()
+        made.append(space)
+        return space.create(veth) if create else space
+
     try:
-        yield space
+        yield make
     finally:
-        space.destroy()
+        for space in made:
+            space.destroy()
 
 
 @pytest.fixture
-def ns2():
-    """A second throwaway namespace, for tests that need two."""
-    space = Namespace().create()
-    try:
-        yield space
-    finally:
-        space.destroy()
+def ns(netns_factory):
+    """A fresh namespace with veth pairs per test."""
+    return netns_factory()
+
+
+@pytest.fixture
+def ns2(netns_factory):
+    """A second one, for tests that need two."""
+    return netns_factory()
 
 
 @pytest.fixture

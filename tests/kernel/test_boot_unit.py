@@ -29,7 +29,7 @@ import pytest
 
 import pyroute2
 
-from .conftest import run_module
+from .conftest import check_run_rerun, run_module
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULE_UTILS = os.path.join(REPO, 'plugins', 'module_utils')
@@ -125,21 +125,15 @@ def boot_unit(box, args, check_mode=False, diff=True, extra=''):
 
 def install(box, **args):
     """Check mode (writes nothing), real run, then again (unchanged)  -> the real run's result."""
-    before = box.files()
-    check = boot_unit(box, args, check_mode=True)
-    assert check['rc'] == 0, check
-    assert box.files() == before, 'check mode wrote a file'
-    first = boot_unit(box, args)
-    assert first['rc'] == 0, first
-    assert (first['changed'], first['changed_paths'], first['diff']) == \
-        (check['changed'], check['changed_paths'], check['diff'])
-    second = boot_unit(box, args)
-    assert second['rc'] == 0 and second['changed'] is False and second['changed_paths'] == [], second['changed_paths']
+    _check, first, second = check_run_rerun(lambda check_mode: boot_unit(box, args, check_mode=check_mode),
+                                            box.files, same=('changed', 'changed_paths', 'diff'))
+    assert second['changed_paths'] == [], second['changed_paths']
     return first
 
 
 def library_sources():
-    names = ['_boot_apply', '_common', '_iproute2_names', '_link', '_netlink', '_netns', '_route', '_rule']
+    names = ['_boot_apply', '_common', '_errors', '_iproute2_names', '_link', '_netlink', '_netns', '_netns_files',
+             '_pyroute2', '_route', '_rtnl_codec', '_rule']
     found = {}
     for name in names:
         with open(os.path.join(MODULE_UTILS, name + '.py'), 'rb') as handle:

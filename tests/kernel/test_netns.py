@@ -25,13 +25,9 @@ from .conftest import MODULE_PKG, _module_env, run_module, sh
 
 
 @pytest.fixture
-def name():
+def name(netns_factory):
     """A fresh namespace name; whatever a test leaves under it is deleted afterwards."""
-    value = 'mnt-%s' % uuid.uuid4().hex[:10]
-    try:
-        yield value
-    finally:
-        sh('ip', 'netns', 'del', value, check=False)
+    return netns_factory(create=False).name
 
 
 def listed():

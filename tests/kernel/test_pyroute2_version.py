@@ -21,8 +21,8 @@ def test_modules_import_the_expected_pyroute2():
     if not expected:
         pytest.fail('set MULTINIC_EXPECT_PYROUTE2 (0.7 or 0.9) to the pyroute2 line under test; '
                     'hack/test does')
-    code = ('from ansible_collections.multinic.routing.plugins.module_utils import _netlink;'
-            'print(".".join(map(str, _netlink.pyroute2_version())))')
+    code = ('from ansible_collections.multinic.routing.plugins.module_utils import _pyroute2;'
+            'print(".".join(map(str, _pyroute2.pyroute2_version())))')
     found = subprocess.check_output([sys.executable, '-c', code], env=_module_env(),
                                     universal_newlines=True).strip()
     assert found.startswith(expected + '.'), 'modules import pyroute2 %s, expected %s.x' % (found, expected)

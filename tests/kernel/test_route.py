@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from .conftest import run_module, sh
+from .conftest import check_run_rerun, run_module, sh
 
 
 @pytest.fixture(autouse=True)
@@ -50,19 +50,11 @@ def apply(ns, check_unchanged=True, **args):
     args['netns'] = ns.name
     table = args.get('table', 'main')
     family = ['-6'] if ':' in str(args.get('dest', '')) + str(args.get('gateway', '')) else []
-    before = routes(ns, 'table', str(table), family=family)
-    check = run_module('route', args, check_mode=True, diff=True)
-    assert check['rc'] == 0, check
-    assert routes(ns, 'table', str(table), family=family) == before, 'check mode changed the kernel'
-    first = run_module('route', args, diff=True)
-    assert first['rc'] == 0, first
-    assert first['changed'] == check['changed']
     # check mode reports what the real run then reports: the route as the kernel shows it
-    for key in ('route', 'diff', 'differences', 'previous_proto'):
-        assert check.get(key) == first.get(key), (key, check.get(key), first.get(key))
-    if check_unchanged:
-        second = run_module('route', args)
-        assert second['rc'] == 0 and second['changed'] is False, second
+    _check, first, _second = check_run_rerun(
+        lambda check_mode: run_module('route', args, check_mode=check_mode, diff=True),
+        lambda: routes(ns, 'table', str(table), family=family),
+        same=('changed', 'route', 'diff', 'differences', 'previous_proto'), rerun=check_unchanged)
     return first
 
 

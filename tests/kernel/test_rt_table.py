@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from .conftest import run_module
+from .conftest import check_run_rerun, run_module
 
 HOST_DIR = '/etc/iproute2'
 
@@ -79,17 +79,10 @@ def read(path):
 
 def apply(etc, **args):
     """Check mode (writes nothing), real run, then again (unchanged)."""
-    before = {n: read(os.path.join(etc[0], 'rt_tables.d', n)) for n in listing(etc)}
-    check = rt(etc, check_mode=True, **args)
-    assert check['rc'] == 0, check
-    assert {n: read(os.path.join(etc[0], 'rt_tables.d', n)) for n in listing(etc)} == before, \
-        'check mode wrote a file'
-    first = rt(etc, **args)
-    assert first['rc'] == 0, first
-    assert first['changed'] == check['changed']
-    assert first['diff'] == check['diff']
-    second = rt(etc, **args)
-    assert second['rc'] == 0 and second['changed'] is False, second
+    _check, first, _second = check_run_rerun(
+        lambda check_mode: rt(etc, check_mode=check_mode, **args),
+        lambda: {n: read(os.path.join(etc[0], 'rt_tables.d', n)) for n in listing(etc)},
+        same=('changed', 'diff'))
     return first
 
 

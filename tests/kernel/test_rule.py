@@ -15,7 +15,7 @@ import os
 
 import pytest
 
-from .conftest import run_module
+from .conftest import check_run_rerun, run_module
 
 MISSING = object()
 DEFAULT_RULES = {4: [0, 32766, 32767], 6: [0, 32766]}
@@ -40,20 +40,10 @@ def run(ns, check_mode=False, diff=True, **args):
 
 def apply(ns, **args):
     """Check mode (writes nothing), real run, then again (unchanged, nothing more written)."""
-    before = snapshot(ns)
-    check = run(ns, check_mode=True, **args)
-    assert check['rc'] == 0, check
-    assert snapshot(ns) == before, 'check mode changed the kernel'
-    first = run(ns, **args)
-    assert first['rc'] == 0, first
-    assert first['changed'] == check['changed']
-    after = snapshot(ns)
-    if args.get('state', 'present') == 'present':
-        # the rule check mode predicts is exactly the one the kernel reports afterwards
-        assert check['rule'] == first['rule'], (check['rule'], first['rule'])
-    second = run(ns, **args)
-    assert second['rc'] == 0 and second['changed'] is False, second
-    assert snapshot(ns) == after, 'the second run changed the kernel'
+    # present: the rule check mode predicts is exactly the one the kernel reports afterwards
+    same = ('changed', 'rule') if args.get('state', 'present') == 'present' else ('changed',)
+    _check, first, _second = check_run_rerun(lambda check_mode: run(ns, check_mode=check_mode, **args),
+                                             lambda: snapshot(ns), same=same)
     return first
 
 

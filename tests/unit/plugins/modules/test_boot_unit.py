@@ -21,7 +21,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_unit
-from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 from tests.kernel.conftest import run_module
 
 MODULE_UTILS = os.path.dirname(os.path.abspath(_boot_unit.__file__))
@@ -179,8 +179,8 @@ def _top_level_ansible_imports(source):
 
 def test_library_is_the_import_closure_of_the_applier_and_needs_no_ansible():
     files = _boot_unit.library()
-    assert {'_boot_apply.py', '_common.py', '_iproute2_names.py', '_link.py', '_netlink.py', '_netns.py',
-            '_route.py', '_rule.py'} <= set(files)
+    assert {'_boot_apply.py', '_common.py', '_errors.py', '_iproute2_names.py', '_link.py', '_netlink.py', '_netns.py',
+            '_netns_files.py', '_pyroute2.py', '_route.py', '_rtnl_codec.py', '_rule.py'} <= set(files)
     assert '_boot_unit.py' not in files
     for name, data in files.items():
         with open(os.path.join(MODULE_UTILS, name), 'rb') as handle:

@@ -16,7 +16,8 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
-from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils import _netns_files
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
 from tests.kernel.conftest import run_module
 
@@ -157,7 +158,7 @@ class Recorder(object):
         monkeypatch.setattr(_netns, 'inspect', lambda name: (list(processes), list(physical), list(virtual)))
         monkeypatch.setattr(_netns, '_host_names', lambda: set(taken))
         monkeypatch.setattr(_netns, '_move_back', self.move_back)
-        monkeypatch.setattr(_netns.nl, 'delete_netns', lambda name: self.calls.append(('delete', name)))
+        monkeypatch.setattr(_netns_files, 'delete_netns', lambda name: self.calls.append(('delete', name)))
 
     def move_back(self, name, physical):
         self.calls.append(('move_back', name, [item['name'] for item in physical]))

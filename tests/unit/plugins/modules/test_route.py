@@ -11,9 +11,8 @@ import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.multinic.routing.plugins.module_utils import _netlink
 from ansible_collections.multinic.routing.plugins.module_utils import _route
-from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
 
 def params(**args):
@@ -231,87 +230,3 @@ def test_check_mode_predicts_the_kernels_view(monkeypatch):
     assert res['route']['dev'] == 'veth0' and fake.calls == []
     res = _route.run(FakeModule(dict(dest='2001:db8::/64', type='blackhole', netns='x'), check_mode=True))
     assert res['route']['dev'] == 'lo' and res['route']['scope'] == 'global'
-
-
-# ------------------------------------------------------------------ the adapter's dump retry
-
-class FakeSocket(object):
-    """Replays captured answers of nlm_request: an exception or a list of messages."""
-
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.requests = 0
-
-    def nlm_request(self, msg, msg_type, msg_flags):
-        self.requests += 1
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return iter(answer)
-
-    def close(self):
-        pass
-
-
-class Msg(dict):
-    def __init__(self, flags, event='RTM_NEWLINK'):
-        super(Msg, self).__init__(header={'flags': flags}, event=event)
-
-
-def adapter(answers, monkeypatch):
-    monkeypatch.setattr(_netlink, 'DUMP_RETRY_DELAY', 0)
-    nl = _netlink.Netlink.__new__(_netlink.Netlink)
-    nl.netns, nl._names, nl.ipr = 'x', None, FakeSocket(answers)
-    return nl
-
-
-# pyroute2 0.7 raises NetlinkDumpInterrupted(-1, 'dump interrupted') at the end of a dump whose
-# messages carry NLM_F_DUMP_INTR (0x10); 0.9 hands the flagged messages on.
-INTR_07 = _netlink.NetlinkDumpInterrupted()
-INTR_09 = [Msg(0x2 | 0x10), Msg(0x2 | 0x10)]
-WHOLE = [Msg(0x2), Msg(0x2), Msg(0x2, 'NLMSG_DONE')]
-
-
-@pytest.mark.parametrize('torn', [INTR_07, INTR_09], ids=['pyroute2-0.7', 'pyroute2-0.9'])
-def test_interrupted_dump_is_read_again(monkeypatch, torn):
-    nl = adapter([torn, torn, WHOLE], monkeypatch)
-    assert len(nl._dump(None, 18, 'listing links')) == 2 and nl.ipr.requests == 3
-
-
-@pytest.mark.parametrize('torn', [INTR_07, INTR_09], ids=['pyroute2-0.7', 'pyroute2-0.9'])
-def test_dump_interrupted_every_time_gives_a_clear_message(monkeypatch, torn):
-    nl = adapter([torn] * 5 + [WHOLE], monkeypatch)
-    with pytest.raises(_netlink.NetlinkFailure) as err:
-        nl._dump(None, 18, 'listing links')
-    assert nl.ipr.requests == _netlink.DUMP_ATTEMPTS == 5
-    assert "listing links in namespace 'x' failed: the kernel interrupted the dump 5 times" in err.value.msg
-    assert 'Unknown error' not in err.value.msg
-
-
-# ------------------------------------------------------------------ the pyroute2 version gate
-
-class Failed(Exception):
-    pass
-
-
-class GateModule(object):
-    def fail_json(self, **kwargs):
-        raise Failed(kwargs['msg'])
-
-
-@pytest.mark.parametrize('version, words', [
-    ((0, 6, 4), ['pyroute2 0.6.4 is installed', 'too old', "python3 -m pip install 'pyroute2>=0.7,<0.10'"]),
-    ((0, 10, 0), ['pyroute2 0.10.0 is installed', 'newer than', "'pyroute2>=0.7,<0.10'"]),
-])
-def test_unsupported_pyroute2_is_refused_with_how_to_fix(monkeypatch, version, words):
-    monkeypatch.setattr(_netlink, 'pyroute2_version', lambda: version)
-    with pytest.raises(Failed) as err:
-        _netlink.require_pyroute2(GateModule())
-    for word in words:
-        assert word in str(err.value)
-
-
-@pytest.mark.parametrize('version', [(0, 7, 2), (0, 9, 7)])
-def test_tested_pyroute2_lines_pass_the_gate(monkeypatch, version):
-    monkeypatch.setattr(_netlink, 'pyroute2_version', lambda: version)
-    _netlink.require_pyroute2(GateModule())

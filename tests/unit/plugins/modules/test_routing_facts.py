@@ -15,7 +15,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.multinic.routing.plugins.doc_fragments.netns import ModuleDocFragment
 from ansible_collections.multinic.routing.plugins.module_utils import _facts
-from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 from ansible_collections.multinic.routing.plugins.modules import routing_facts
 
 

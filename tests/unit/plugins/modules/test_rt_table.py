@@ -18,7 +18,7 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.multinic.routing.plugins.module_utils import _rt_table
-from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 from tests.kernel.conftest import run_module
 
 

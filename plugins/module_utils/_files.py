@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Files the modules own: the one atomic writer.
+
+PRIVATE: this module is internal to the collection; it is not a public API and may change
+without notice. Imports nothing but the standard library (the boot-unit applier runs it).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import tempfile
+
+from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure
+
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+
+
+def make_dirs(directory, mode=DIR_MODE):
+    """Create a directory (and its parents) with ``mode`` when it is missing."""
+    if not os.path.isdir(directory):
+        os.makedirs(directory)
+        os.chmod(directory, mode)
+
+
+def write_atomically(path, data, mode=FILE_MODE):
+    """Write ``data`` (bytes, or text as UTF-8) to ``path`` so that readers see the old file or
+    the new one, never a part: a temporary file in the same directory, synced, renamed over
+    ``path``. The directory is made when missing. FileFailure names the path and the reason."""
+    if not isinstance(data, bytes):
+        data = data.encode('utf-8')
+    directory = os.path.dirname(path)
+    try:
+        make_dirs(directory)
+        fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp',
+                                   dir=directory)
+    except (IOError, OSError) as exc:
+        raise FileFailure('writing %s failed: %s' % (path, os.strerror(exc.errno) if exc.errno else exc))
+    try:
+        try:
+            os.fchmod(fd, mode)
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, path)
+    except (IOError, OSError) as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise FileFailure('writing %s failed: %s' % (path, os.strerror(exc.errno) if exc.errno else exc))

@@ -1,0 +1,385 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Encode and decode rtnetlink messages: plain dicts in, pyroute2 messages out, and back.
+
+PRIVATE: this module is internal to the collection; it is not a public API and may change
+without notice.
+
+Pure functions, no socket and no kernel: the session (_netlink) sends what is built here and
+hands back what the kernel answered to be decoded here, so the rest of the collection never
+sees a pyroute2 object. Interface names and indexes are resolved by the caller's functions
+(``name_of(index)``, ``index_of(name)``). Tables are read from RTA_TABLE / FRA_TABLE (the
+header byte reads 252 above 255).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+
+from ansible_collections.multinic.routing.plugins.module_utils import _pyroute2 as pr
+
+FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
+FAMILY_NUMBERS = {socket.AF_INET: 4, socket.AF_INET6: 6}
+
+ROUTE_TYPES = {
+    'unspec': 0, 'unicast': 1, 'local': 2, 'broadcast': 3, 'anycast': 4, 'multicast': 5,
+    'blackhole': 6, 'unreachable': 7, 'prohibit': 8, 'throw': 9, 'nat': 10,
+}
+ROUTE_TYPE_NAMES = dict((v, k) for k, v in ROUTE_TYPES.items())
+SCOPES = {'global': 0, 'site': 200, 'link': 253, 'host': 254, 'nowhere': 255}
+SCOPE_NAMES = dict((v, k) for k, v in SCOPES.items())
+RULE_ACTIONS = {'lookup': 1, 'goto': 2, 'nop': 3, 'blackhole': 6, 'unreachable': 7, 'prohibit': 8}
+RULE_ACTION_NAMES = dict((v, k) for k, v in RULE_ACTIONS.items())
+RTNH_F_ONLINK = 4
+FIB_RULE_INVERT = 2
+IFF_UP = 1
+IFA_F_PERMANENT = 0x80
+IFA_F_NODAD = 0x02
+RT_TABLE_COMPAT = 252
+RTM_F_LOOKUP_TABLE = 0x1000  # route_get: report the table the lookup used, not main
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _attr(msg, name, default=None):
+    value = msg.get_attr(name)
+    return default if value is None else value
+
+
+def _unset_if_all_ones(value):
+    """The kernel reports 'not set' as 0xFFFFFFFF for some rule attributes."""
+    return None if value in (None, 0xFFFFFFFF) else value
+
+
+def family_of(address):
+    """4 or 6 for an address string (no prefix)."""
+    return 6 if ':' in address else 4
+
+
+def _prefix(addr, length, family):
+    if addr is None:
+        if length == 0:
+            return 'default'
+        addr = '0.0.0.0' if family == 4 else '::'
+    return '%s/%d' % (addr, length)
+
+
+def split_prefix(cidr):
+    """('10.0.0.0', 24) from '10.0.0.0/24'; (None, 0) for 'default'."""
+    if cidr in (None, 'default'):
+        return None, 0
+    addr, _sep, length = cidr.partition('/')
+    return addr, int(length)
+
+
+def _header_table(table):
+    """The rtmsg/fibmsg header byte for a table: the table itself, or 252 above 255."""
+    return table if table < 256 else RT_TABLE_COMPAT
+
+
+# --------------------------------------------------------------------------- links
+
+def link_dump_msg():
+    msg = pr.ifinfmsg()
+    msg['family'] = socket.AF_UNSPEC
+    return msg
+
+
+def decode_link(m):
+    """A link: index, name, kind, up, operstate, mtu, mac, master."""
+    kind = None
+    info = m.get_attr('IFLA_LINKINFO')
+    if info is not None:
+        kind = info.get_attr('IFLA_INFO_KIND')
+    return {
+        'index': m['index'],
+        'name': m.get_attr('IFLA_IFNAME'),
+        'kind': kind,
+        'up': bool(m['flags'] & IFF_UP),
+        'operstate': (m.get_attr('IFLA_OPERSTATE') or 'UNKNOWN'),
+        'mtu': m.get_attr('IFLA_MTU'),
+        'mac': m.get_attr('IFLA_ADDRESS'),
+        'master': m.get_attr('IFLA_MASTER'),
+    }
+
+
+def link_msg(index, state=None, mtu=None):
+    """Set admin state ('up'/'down') and/or MTU of a link."""
+    msg = link_dump_msg()
+    msg['index'] = index
+    if state is not None:
+        msg['flags'] = IFF_UP if state == 'up' else 0
+        msg['change'] = IFF_UP
+    attrs = []
+    if mtu is not None:
+        attrs.append(['IFLA_MTU', int(mtu)])
+    msg['attrs'] = attrs
+    return msg
+
+
+def move_link_msg(index, netns_fd):
+    """Move a link into the namespace of an open namespace file."""
+    msg = link_dump_msg()
+    msg['index'] = index
+    msg['attrs'] = [['IFLA_NET_NS_FD', netns_fd]]
+    return msg
+
+
+# --------------------------------------------------------------------------- addresses
+
+def address_dump_msg(index=None):
+    msg = pr.ifaddrmsg()
+    msg['family'] = socket.AF_UNSPEC
+    if index is not None:
+        msg['index'] = index
+    return msg
+
+
+def decode_address(m):
+    """An address: index, family, address, prefixlen, cidr, scope, label, broadcast, permanent;
+    None for a family other than IPv4 / IPv6."""
+    family = FAMILY_NUMBERS.get(m['family'])
+    if family is None:
+        return None
+    addr = m.get_attr('IFA_LOCAL') if family == 4 else None
+    addr = addr or m.get_attr('IFA_ADDRESS')
+    flags = m.get_attr('IFA_FLAGS')
+    if flags is None:
+        flags = m['flags']
+    return {
+        'index': m['index'],
+        'family': family,
+        'address': addr,
+        'prefixlen': m['prefixlen'],
+        'cidr': '%s/%d' % (addr, m['prefixlen']),
+        'scope': SCOPE_NAMES.get(m['scope'], m['scope']),
+        'label': m.get_attr('IFA_LABEL'),
+        'broadcast': m.get_attr('IFA_BROADCAST'),
+        'permanent': bool(flags & IFA_F_PERMANENT),
+    }
+
+
+def address_msg(index, cidr, broadcast=None, nodad=False):
+    addr, length = split_prefix(cidr)
+    family = family_of(addr)
+    msg = pr.ifaddrmsg()
+    msg['family'] = FAMILIES[family]
+    msg['prefixlen'] = length
+    msg['index'] = index
+    if nodad and family == 6:
+        msg['flags'] = IFA_F_NODAD
+    attrs = [['IFA_LOCAL', addr], ['IFA_ADDRESS', addr]] if family == 4 else [['IFA_ADDRESS', addr]]
+    if broadcast:
+        attrs.append(['IFA_BROADCAST', broadcast])
+    msg['attrs'] = attrs
+    return msg
+
+
+# --------------------------------------------------------------------------- routes
+
+def route_dump_msg(family, table=None):
+    """A route dump of one family; with a table, the kernel filters (strict checking)."""
+    msg = pr.rtmsg()
+    msg['family'] = FAMILIES[family]
+    if table is not None:
+        msg['table'] = _header_table(table)
+        msg['attrs'] = [['RTA_TABLE', table]]
+    return msg
+
+
+def decode_route(m, name_of):
+    family = FAMILY_NUMBERS.get(m['family'], m['family'])
+    metrics = m.get_attr('RTA_METRICS')
+    mtu = metrics.get_attr('RTAX_MTU') if metrics is not None else None
+    nexthops = None
+    multipath = m.get_attr('RTA_MULTIPATH')
+    if multipath:
+        nexthops = []
+        for nh in multipath:
+            nexthops.append({
+                'gateway': nh.get_attr('RTA_GATEWAY'),
+                'dev': name_of(nh['oif']),
+                'weight': nh['hops'] + 1,
+                'onlink': bool(nh['flags'] & RTNH_F_ONLINK),
+            })
+    return {
+        'family': family,
+        'table': _attr(m, 'RTA_TABLE', m['table']),
+        'dest': _prefix(m.get_attr('RTA_DST'), m['dst_len'], family),
+        'metric': _attr(m, 'RTA_PRIORITY', 0),
+        'tos': m['tos'],
+        'type': ROUTE_TYPE_NAMES.get(m['type'], str(m['type'])),
+        'proto': m['proto'],
+        'scope': SCOPE_NAMES.get(m['scope'], str(m['scope'])),
+        'gateway': m.get_attr('RTA_GATEWAY'),
+        'dev': name_of(m.get_attr('RTA_OIF')),
+        'src': m.get_attr('RTA_PREFSRC'),
+        'onlink': bool(m['flags'] & RTNH_F_ONLINK),
+        'mtu': mtu,
+        'nexthops': nexthops,
+    }
+
+
+def _nexthops(nexthops, index_of):
+    hops = []
+    for nh in nexthops:
+        hop = {'hops': max(int(nh.get('weight') or 1), 1) - 1,
+               'flags': RTNH_F_ONLINK if nh.get('onlink') else 0, 'attrs': []}
+        if nh.get('dev'):
+            hop['oif'] = index_of(nh['dev'])
+        if nh.get('gateway'):
+            hop['attrs'].append(['RTA_GATEWAY', nh['gateway']])
+        hops.append(hop)
+    return hops
+
+
+def route_msg(route, index_of, identity_only=False):
+    """The message for a route dict; identity_only: only what the kernel deletes by."""
+    family = route['family']
+    addr, length = split_prefix(route['dest'])
+    table = route['table']
+    msg = pr.rtmsg()
+    msg['family'] = FAMILIES[family]
+    msg['dst_len'] = length
+    msg['tos'] = route.get('tos') or 0
+    msg['table'] = _header_table(table)
+    attrs = [['RTA_TABLE', table]]
+    if addr is not None and length:
+        attrs.append(['RTA_DST', addr])
+    if route.get('metric'):
+        attrs.append(['RTA_PRIORITY', route['metric']])
+    if identity_only:
+        msg['scope'] = SCOPES['nowhere']
+        msg['attrs'] = attrs
+        return msg
+    msg['type'] = ROUTE_TYPES[route.get('type') or 'unicast']
+    msg['proto'] = route['proto']
+    msg['scope'] = SCOPES[route['scope']]
+    if route.get('onlink'):
+        msg['flags'] = RTNH_F_ONLINK
+    if route.get('gateway'):
+        attrs.append(['RTA_GATEWAY', route['gateway']])
+    if route.get('dev'):
+        attrs.append(['RTA_OIF', index_of(route['dev'])])
+    if route.get('src'):
+        attrs.append(['RTA_PREFSRC', route['src']])
+    if route.get('mtu'):
+        attrs.append(['RTA_METRICS', {'attrs': [['RTAX_MTU', route['mtu']]]}])
+    if route.get('nexthops'):
+        attrs.append(['RTA_MULTIPATH', _nexthops(route['nexthops'], index_of)])
+    msg['attrs'] = attrs
+    return msg
+
+
+def route_get_msg(dst, index_of, src=None, iif=None, oif=None, fwmark=None):
+    """The `ip route get` question (RTM_GETROUTE without dump)."""
+    family = family_of(dst)
+    msg = pr.rtmsg()
+    msg['family'] = FAMILIES[family]
+    msg['dst_len'] = 32 if family == 4 else 128
+    if family == 4:
+        # without this flag the IPv4 answer always says table main (`ip route get` sets it);
+        # IPv6 always reports the table and, with strict checking, refuses the flag (EINVAL)
+        msg['flags'] = RTM_F_LOOKUP_TABLE
+    attrs = [['RTA_DST', dst]]
+    if src:
+        attrs.append(['RTA_SRC', src])
+        msg['src_len'] = 32 if family == 4 else 128
+    if iif:
+        attrs.append(['RTA_IIF', index_of(iif)])
+    if oif:
+        attrs.append(['RTA_OIF', index_of(oif)])
+    if fwmark is not None:
+        attrs.append(['RTA_MARK', fwmark])
+    msg['attrs'] = attrs
+    return msg
+
+
+def decode_route_get(m, name_of):
+    """The kernel's answer to route_get_msg: a route with iif and uid."""
+    route = decode_route(m, name_of)
+    route['iif'] = name_of(m.get_attr('RTA_IIF'))
+    route['uid'] = m.get_attr('RTA_UID')
+    return route
+
+
+# --------------------------------------------------------------------------- rules
+
+def rule_dump_msg(family):
+    msg = pr.fibmsg()
+    msg['family'] = FAMILIES[family]
+    return msg
+
+
+def _span(value):
+    if value is None:
+        return None
+    low, high = [int(x) for x in str(value).split(':')]
+    return [low, high]
+
+
+def decode_rule(m):
+    family = FAMILY_NUMBERS.get(m['family'], m['family'])
+
+    def prefix(attr, length):
+        value = m.get_attr(attr)
+        return None if value is None else '%s/%d' % (value, length)
+
+    action = RULE_ACTION_NAMES.get(m['action'], str(m['action']))
+    table = _attr(m, 'FRA_TABLE', m['table'])
+    return {
+        'family': family,
+        'priority': _attr(m, 'FRA_PRIORITY', 0),
+        'from': prefix('FRA_SRC', m['src_len']),
+        'to': prefix('FRA_DST', m['dst_len']),
+        'iif': m.get_attr('FRA_IIFNAME'),
+        'oif': m.get_attr('FRA_OIFNAME'),
+        'fwmark': m.get_attr('FRA_FWMARK'),
+        'fwmask': m.get_attr('FRA_FWMASK'),
+        'ipproto': m.get_attr('FRA_IP_PROTO'),
+        'sport': _span(m.get_attr('FRA_SPORT_RANGE')),
+        'dport': _span(m.get_attr('FRA_DPORT_RANGE')),
+        'uidrange': _span(m.get_attr('FRA_UID_RANGE')),
+        'tos': m['tos'],
+        'table': table if action == 'lookup' else None,
+        'action': action,
+        'goto': m.get_attr('FRA_GOTO'),
+        'suppress_prefixlength': _unset_if_all_ones(m.get_attr('FRA_SUPPRESS_PREFIXLEN')),
+        'invert': bool(m['flags'] & FIB_RULE_INVERT),
+        'proto': m.get_attr('FRA_PROTOCOL'),
+    }
+
+
+def rule_msg(rule):
+    msg = rule_dump_msg(rule['family'])
+    msg['action'] = RULE_ACTIONS[rule.get('action') or 'lookup']
+    msg['tos'] = rule.get('tos') or 0
+    if rule.get('invert'):
+        msg['flags'] = FIB_RULE_INVERT
+    attrs = [['FRA_PRIORITY', rule['priority']]]
+    for key, attr, lenfield in (('from', 'FRA_SRC', 'src_len'), ('to', 'FRA_DST', 'dst_len')):
+        if rule.get(key):
+            addr, length = split_prefix(rule[key])
+            msg[lenfield] = length
+            attrs.append([attr, addr])
+    for key, attr in (('iif', 'FRA_IIFNAME'), ('oif', 'FRA_OIFNAME'), ('fwmark', 'FRA_FWMARK'),
+                      ('fwmask', 'FRA_FWMASK'), ('ipproto', 'FRA_IP_PROTO'),
+                      ('goto', 'FRA_GOTO'), ('proto', 'FRA_PROTOCOL')):
+        if rule.get(key) is not None:
+            attrs.append([attr, rule[key]])
+    if rule.get('suppress_prefixlength') is not None:
+        attrs.append(['FRA_SUPPRESS_PREFIXLEN', rule['suppress_prefixlength']])
+    for key, attr in (('sport', 'FRA_SPORT_RANGE'), ('dport', 'FRA_DPORT_RANGE'),
+                      ('uidrange', 'FRA_UID_RANGE')):
+        if rule.get(key) is not None:
+            attrs.append([attr, '%d:%d' % tuple(rule[key])])
+    table = rule.get('table')
+    if table is not None and msg['action'] == RULE_ACTIONS['lookup']:
+        msg['table'] = _header_table(table)
+        attrs.append(['FRA_TABLE', table])
+    msg['attrs'] = attrs
+    return msg
