@@ -102,7 +102,7 @@ def measure(env, kind, count, repeat, cleanup):
     ip_argv = (['ip', '-n', netns, '-j', 'route', 'show', 'table', 'main'] if kind == 'route'
                else ['ip', '-n', netns, '-j', 'rule', 'show'])
     noop, rss, ip = [], [], []
-    for _ in range(repeat):
+    for _run in range(repeat):
         elapsed, peak, result = run_module(env, name, args)
         if result.get('changed') or result.get('failed'):
             raise SystemExit('the no-op %s run was not a no-op: %s' % (name, result))

@@ -50,7 +50,7 @@ options:
         exactly that content.
       - V(absent) removes that file (and nothing else); when it does not exist nothing changes.
       - A file at that path that the collection did not write (no C(multinic.routing) header) is
-        never taken over: V(present) leaves it as it is when it already names O(id) O(name) and
+        never taken over. V(present) leaves it as it is when it already names O(id) O(name) and
         fails otherwise; V(absent) leaves it in place with a warning.
     type: str
     default: present

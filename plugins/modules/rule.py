@@ -32,7 +32,7 @@ description:
     protocol (C(unspec) from C(ip rule add), which sets none, C(static) or another id from a
     network manager, 241 from this collection) - a rule's protocol says too little about its
     owner to go by - except the kernel's own default rules, see O(state). Give O(proto) to
-    delete only the rules of one protocol (V(multinic): only the collection's own).
+    delete only the rules of one protocol (V(multinic) for the collection's own only).
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
