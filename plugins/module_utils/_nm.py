@@ -308,7 +308,7 @@ def _wait(check, timeout):
         time.sleep(0.2)
 
 
-def _built_from_texts(texts, kind, interface):
+def _built_from_texts(texts, kind):
     """Route/rule dicts (for the kernel check) of recorded texts."""
     out = []
     for family, text in texts:
@@ -401,6 +401,18 @@ def _run(module):
         if args:
             edits[target] = args
 
+    warnings = []
+    for family in sorted(set(r['family'] for r in routes if r.get('src'))):
+        method = nmcli.entries(uuid, 'ipv%d.method' % family)
+        if method and method[0] in ('auto', 'dhcp'):
+            warnings.append('routes with src on %s: its profile gets the address by DHCP (ipv%d.method %s), and '
+                            'NetworkManager adds static routes on activation before that address is there; a route '
+                            'whose src is not yet local fails and is not retried (NetworkManager 1.42), so it is '
+                            'missing after `nmcli connection up` - leave src out where a rule selects the source'
+                            % (interface, family, method[0]))
+    if warnings:
+        result['warnings'] = warnings
+
     new_record = None
     if present:
         new_record = {'connection': uuid, 'interface': interface, 'name': name,
@@ -435,8 +447,11 @@ def _run(module):
     if params['reapply'] and live_uuid is not None and (live_uuid in edits or needs_live):
         nmcli.run('device', 'reapply', interface)
         result['reapplied'] = True
-        gone_routes = _built_from_texts(removed['routes'], 'routes', interface)
-        gone_rules = _built_from_texts(removed['rules'], 'rules', interface)
+        # A removed entry replaced by one with the same identity (another gateway, src, ...) stays.
+        gone_routes = [g for g in _built_from_texts(removed['routes'], 'routes')
+                       if not any(_route.same_identity(g, w) for w in routes)]
+        gone_rules = [g for g in _built_from_texts(removed['rules'], 'rules')
+                      if not any(_rule.same_identity(g, w) for w in rules)]
         ok = _wait(lambda: (not present or _kernel_has(routes, rules)) and _kernel_lacks(gone_routes, gone_rules),
                    params['timeout'])
         if not ok:
