@@ -301,9 +301,10 @@ def reload(module, interface, index, routes, rules, timeout):
 
 # --------------------------------------------------------------------------- run
 
-def run(module):
+def run(module, action=None):
+    """`action(module)` (this module's logic by default), a Failure becoming a message."""
     try:
-        return _run(module)
+        return (action or _run)(module)
     except Failure as exc:
         module.fail_json(msg=exc.msg)
 

@@ -40,28 +40,11 @@ from ansible_collections.multinic.routing.plugins.module_utils._netlink import N
 RECORD_DIR = os.path.join(STATE_DIR, 'nm')
 Failure = _networkd.Failure
 
-# What an ipv4.routes / ipv4.routing-rules entry of NetworkManager 1.42 can express: the
-# networkd_dropin options without proto (NetworkManager sets protocol static itself) and rule
-# actions other than lookup.
-ROUTE_OPTIONS = dict((k, v) for k, v in _networkd.ROUTE_OPTIONS.items() if k != 'proto')
-RULE_OPTIONS = _networkd._options(_rule.ARGUMENT_SPEC, ('priority', 'from', 'to', 'iif', 'oif', 'fwmark', 'fwmask',
-                                                        'table', 'suppress_prefixlength', 'invert', 'family'),
-                                  priority={'required': True})
-
-ARGUMENT_SPEC = dict(
-    interface=dict(type='str', required=True),
-    name=dict(type='str', required=True),
-    routes=dict(type='list', elements='dict', options=ROUTE_OPTIONS, default=[]),
-    rules=dict(type='list', elements='dict', options=RULE_OPTIONS, default=[]),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
-    reapply=dict(type='bool', default=True),
-    timeout=dict(type='int', default=30),
-)
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-)
+# The networkd_dropin module's options (one documentation fragment, multinic.routing.entries),
+# with `reapply` for its `reload`. NetworkManager cannot set a route's protocol: proto is refused.
+ARGUMENT_SPEC = dict((key, value) for key, value in _networkd.ARGUMENT_SPEC.items() if key != 'reload')
+ARGUMENT_SPEC['reapply'] = dict(type='bool', default=True)
+MODULE_KWARGS = dict(_networkd.MODULE_KWARGS, argument_spec=ARGUMENT_SPEC)
 
 SCOPES = {'global': 0, 'site': 200, 'link': 253, 'host': 254, 'nowhere': 255}
 
@@ -115,7 +98,10 @@ def rule_text(rule):
         words += ['fwmark', mark]
     if rule.get('suppress_prefixlength') is not None:
         words += ['suppress_prefixlength', '%d' % rule['suppress_prefixlength']]
-    words += ['table', '%d' % rule['table']]
+    if rule.get('action', 'lookup') == 'lookup':
+        words += ['table', '%d' % rule['table']]
+    else:
+        words += ['type', rule['action']]
     return ' '.join(words)
 
 
@@ -321,8 +307,9 @@ def _built_from_texts(texts, kind):
         else:
             values = dict(key)
             entry = dict((k, None) for k in _rule.IDENTITY)
-            entry.update(family=family, priority=int(values['priority']), table=int(values.get('table', 254)),
-                         action='lookup', tos=0, invert=bool(values.get('not')),
+            entry.update(family=family, priority=int(values['priority']),
+                         table=int(values['table']) if 'table' in values else None,
+                         action=values.get('type', 'lookup'), tos=0, invert=bool(values.get('not')),
                          suppress_prefixlength=int(values['suppress_prefixlength']) if 'suppress_prefixlength' in values else None)
             for k in ('from', 'to', 'iif', 'oif'):
                 entry[k] = values.get(k)
@@ -333,15 +320,21 @@ def _built_from_texts(texts, kind):
 # --------------------------------------------------------------------------- run
 
 def run(module):
-    try:
-        return _run(module)
-    except Failure as exc:
-        module.fail_json(msg=exc.msg)
+    return _networkd.run(module, _run)
+
+
+def build(params):
+    """Validate -> (interface, name, [route dicts], [rule dicts]), as networkd_dropin does."""
+    for i, entry in enumerate(params['routes'] or []):
+        if entry.get('proto') is not None:
+            raise c.ValidationError('routes[%d]: proto=%r: NetworkManager installs its routes with protocol '
+                                    'static and cannot set another; leave proto out' % (i, entry['proto']))
+    return _networkd.build(params)
 
 
 def _run(module):
     params = module.params
-    interface, name, routes, rules = _networkd.build(params)
+    interface, name, routes, rules = build(params)
     present = params['state'] == 'present'
     path = record_path(interface, name)
     nmcli = Nmcli(module)

@@ -32,10 +32,14 @@ description:
   - NetworkManager installs the routes and rules with kernel protocol C(static) (it cannot set
     another), not 241 (C(multinic)) like M(multinic.routing.route); a route without O(routes[].metric)
     gets metric 0 (not the profile's default metric), like the other modules' routes.
+  - O(routes) are written to C(ipv4.routes) / C(ipv6.routes) with their C(table=); O(rules) to
+    C(ipv4.routing-rules) / C(ipv6.routing-rules) (C(suppress_prefixlength), C(not), C(type) for
+    actions other than C(lookup)). O(routes[].proto) is refused.
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
   - multinic.routing.netns.ATTRIBUTES
+  - multinic.routing.entries
 options:
   interface:
     description: The interface whose active NetworkManager profile gets the entries.
@@ -47,89 +51,6 @@ options:
         one per purpose (the roles use their own names). Letters, digits, C(_), C(-) and C(.).
     type: str
     required: true
-  routes:
-    description:
-      - Routes through O(interface), as for M(multinic.routing.route) (same validation); written to
-        C(ipv4.routes) or C(ipv6.routes) with their C(table=).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      dest:
-        description: Destination prefix, an address, or C(default).
-        type: str
-        required: true
-      gateway:
-        description: Next hop.
-        type: str
-      src:
-        description: Preferred source address (C(src=)).
-        type: str
-      table:
-        description: Table number or a name the host knows; written as its number.
-        type: str
-        default: main
-      metric:
-        description: Route metric (0 when not given).
-        type: int
-      scope:
-        description: Route scope (IPv4); written only when it is not what the route implies.
-        type: str
-        choices: [global, site, link, host, nowhere]
-      type:
-        description: Route type.
-        type: str
-        default: unicast
-        choices: [unicast, blackhole, unreachable, prohibit, throw]
-      onlink:
-        description: The gateway is on the link even if no prefix says so (C(onlink=true)).
-        type: bool
-      mtu:
-        description: Route MTU (C(mtu=)).
-        type: int
-  rules:
-    description:
-      - Policy rules, as for M(multinic.routing.rule) (same validation); written to
-        C(ipv4.routing-rules) or C(ipv6.routing-rules). Only C(lookup) rules (NetworkManager 1.42).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      priority:
-        description: Rule priority.
-        type: int
-        required: true
-      from:
-        description: Source prefix.
-        type: str
-      to:
-        description: Destination prefix.
-        type: str
-      iif:
-        description: Input interface.
-        type: str
-      oif:
-        description: Output interface.
-        type: str
-      fwmark:
-        description: Firewall mark (decimal or 0x hex).
-        type: str
-      fwmask:
-        description: Firewall mark mask.
-        type: str
-      table:
-        description: Table to look up (number or name; written as its number).
-        type: str
-      suppress_prefixlength:
-        description: Ignore lookup results with this prefix length or shorter (C(suppress_prefixlength)).
-        type: int
-      invert:
-        description: Invert the selector (C(not)).
-        type: bool
-      family:
-        description: Address family, needed only when no prefix tells it.
-        type: str
-        choices: [ipv4, ipv6]
   state:
     description:
       - V(present) makes the profile hold exactly these entries of ours (entries recorded earlier and

@@ -19,18 +19,14 @@ import json
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _nm
 from ansible_collections.multinic.routing.plugins.module_utils._common import ValidationError
 
+from .test_networkd_dropin import build as build_with
+
 
 def build(**params):
-    params.setdefault('interface', 'ens4')
-    params.setdefault('name', 'custom_routes')
-    result = ArgumentSpecValidator(_nm.ARGUMENT_SPEC).validate(params)
-    assert not result.error_messages, result.error_messages
-    return _nm._networkd.build(result.validated_parameters)
+    return build_with(util=_nm, **params)
 
 
 def texts(**params):
@@ -135,14 +131,17 @@ def test_bad_input_names_option_and_value(params, needle):
     assert needle in err.value.msg
 
 
-@pytest.mark.parametrize('entry, option', [
-    ({'routes': [{'dest': '10.1.0.0/24', 'proto': 'static'}]}, 'proto'),
-    ({'rules': [{'priority': 10, 'table': '201', 'action': 'blackhole'}]}, 'action'),
-])
-def test_what_networkmanager_cannot_express_is_refused_by_the_spec(entry, option):
-    params = dict(interface='ens4', name='x', **entry)
-    result = ArgumentSpecValidator(_nm.ARGUMENT_SPEC).validate(params)
-    assert any(option in m for m in result.error_messages)
+def test_proto_is_refused_naming_option_and_value():
+    with pytest.raises(ValidationError) as err:
+        build(routes=[{'dest': '10.1.0.0/24'}, {'dest': '10.2.0.0/24', 'proto': 'static'}])
+    assert "routes[1]: proto='static': NetworkManager installs its routes with protocol static" in err.value.msg
+
+
+def test_rule_actions():
+    _routes, rules = texts(rules=[{'priority': 5, 'from': '198.51.100.7', 'action': 'blackhole'}])
+    assert rules == ['priority 5 from 198.51.100.7/32 type blackhole']
+    # what nmcli 1.42 printed for it
+    assert _nm.rule_key(rules[0], 4) == _nm.rule_key('priority 5 from 198.51.100.7 type blackhole', 4)
 
 
 def test_record_of_someone_else_is_refused(tmp_path):
