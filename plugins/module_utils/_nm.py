@@ -44,7 +44,7 @@ Failure = _networkd.Failure
 # with `reapply` for its `reload`. NetworkManager cannot set a route's protocol: proto is refused.
 ARGUMENT_SPEC = dict((key, value) for key, value in _networkd.ARGUMENT_SPEC.items() if key != 'reload')
 ARGUMENT_SPEC['reapply'] = dict(type='bool', default=True)
-MODULE_KWARGS = dict(_networkd.MODULE_KWARGS, argument_spec=ARGUMENT_SPEC)
+MODULE_KWARGS = dict(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
 SCOPES = {'global': 0, 'site': 200, 'link': 253, 'host': 254, 'nowhere': 255}
 
