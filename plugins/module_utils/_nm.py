@@ -351,6 +351,9 @@ def _run(module):
         return result
     else:
         uuid = recorded['connection']
+        if not nmcli.running():
+            raise Failure('NetworkManager is not running on this host: the entries recorded in %s cannot be '
+                          'removed from profile %s (nothing was changed)' % (path, uuid))
     result['connection'] = uuid
 
     wanted = {'routes': _texts(routes, 'routes'), 'rules': _texts(rules, 'rules')}
