@@ -81,39 +81,27 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Routes to the other zones' data subnets, kept by NetworkManager
-  multinic.routing.nm_profile:
-    interface: ens4
-    name: custom_routes
-    routes:
-      - dest: 10.240.128.0/24
-        gateway: 10.240.64.1
-      - dest: 10.240.192.0/24
-        gateway: 10.240.64.1
-
-- name: A table and source rules for the data NIC
+- name: The data NIC's table and source rules, kept in its NetworkManager profile
   multinic.routing.nm_profile:
     interface: ens4
     name: source_routing
     routes:
-      - dest: 10.240.64.0/24
-        scope: link
-        src: 10.240.64.4
-        table: 201
-      - dest: default
-        gateway: 10.240.64.1
-        src: 10.240.64.4
-        table: 201
+      # no src: NetworkManager 1.42 adds static routes before a DHCP address is there
+      - {dest: 10.240.64.0/24, scope: link, table: 201}
+      - {dest: default, gateway: 10.240.64.1, table: 201}
     rules:
-      - priority: 999
-        table: main
-        suppress_prefixlength: 0
-        family: ipv4
-      - priority: 1000
-        from: 10.240.64.4
-        table: 201
+      - {priority: 999, table: main, suppress_prefixlength: 0, family: ipv4}
+      - {priority: 1000, from: 10.240.64.4, table: 201}
 
-- name: Remove what it added (the profile's other entries stay)
+- name: Only write the profile; NetworkManager applies it at the next activation
+  multinic.routing.nm_profile:
+    interface: ens4
+    name: custom_routes
+    routes:
+      - {dest: 10.240.128.0/24, gateway: 10.240.64.1, metric: 50}
+    reapply: false
+
+- name: Take out what the module added (the profile's own entries stay)
   multinic.routing.nm_profile:
     interface: ens4
     name: custom_routes
