@@ -20,8 +20,11 @@ description:
     once and kept through reloads, restarts, DHCP renewals and reboots.
   - V(boot_unit) where nothing that removes foreign routes manages the NIC (ifupdown, no manager)
     and PID 1 is systemd - a unit that applies the state again at every boot with the collection's
-    own code (M(multinic.routing.boot_unit)). NetworkManager NICs get it too, until a
-    NetworkManager backend exists; NetworkManager removes them again on C(nmcli connection up).
+    own code (M(multinic.routing.boot_unit)).
+  - V(networkmanager) where NetworkManager manages the NIC with an active profile - the entries
+    go into that profile (M(multinic.routing.nm_profile)), made live at once with
+    C(nmcli device reapply) and kept through C(nmcli connection up), restarts, DHCP renewals and
+    reboots.
   - V(runtime) when persistence is off, or there is no systemd to run a boot unit.
 author:
   - multinic.routing maintainers
@@ -58,6 +61,7 @@ from ansible.errors import AnsibleFilterError
 
 NOTES = {
     'networkd': 'kept by systemd-networkd (drop-in for %s)',
+    'networkmanager': 'kept by NetworkManager (in the profile %s)',
     'boot_unit': 'applied again at every boot by a unit of the collection (%s)',
     'runtime': 'runtime only: gone at reboot (%s)',
 }
@@ -69,10 +73,10 @@ def decide(entry, systemd, persist):
         return 'runtime', 'persistence is off'
     if manager == 'networkd':
         return 'networkd', entry.get('network_file')
+    if manager == 'NetworkManager':
+        return 'networkmanager', entry.get('connection_uuid')
     if not systemd:
         return 'runtime', 'PID 1 is not systemd, so no boot unit can run'
-    if manager == 'NetworkManager':
-        return 'boot_unit', 'NetworkManager manages it; `nmcli connection up` removes them until the next boot'
     return 'boot_unit', '%s manages it' % manager if manager != 'none' else 'no network manager'
 
 

@@ -34,10 +34,12 @@ description:
     M(multinic.routing.route).
   - Only the module's own file is written or removed; other drop-ins and the C(.network) files stay
     as they are.
+  - O(routes) are written as C([Route]) sections, O(rules) as C([RoutingPolicyRule]) sections.
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
   - multinic.routing.netns.ATTRIBUTES
+  - multinic.routing.entries
 options:
   interface:
     description: The interface whose C(.network) file gets the drop-in.
@@ -49,96 +51,6 @@ options:
         names). Letters, digits, C(_), C(-) and C(.).
     type: str
     required: true
-  routes:
-    description:
-      - Routes through O(interface), as for M(multinic.routing.route) (same validation); written as
-        C([Route]) sections.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      dest:
-        description: Destination prefix, an address, or C(default).
-        type: str
-        required: true
-      gateway:
-        description: Next hop.
-        type: str
-      src:
-        description: Preferred source address (C(PreferredSource=)).
-        type: str
-      table:
-        description: Table number or a name the host knows; written as its number.
-        type: str
-        default: main
-      metric:
-        description: Route metric.
-        type: int
-      scope:
-        description: Route scope (IPv4); computed like C(ip route add) when not given.
-        type: str
-        choices: [global, site, link, host, nowhere]
-      proto:
-        description: Route protocol (number or C(rt_protos) name); 241 (C(multinic)) when not given.
-        type: str
-      type:
-        description: Route type.
-        type: str
-        default: unicast
-        choices: [unicast, blackhole, unreachable, prohibit, throw]
-      onlink:
-        description: The gateway is on the link even if no prefix says so (C(GatewayOnLink=yes)).
-        type: bool
-      mtu:
-        description: Route MTU (C(MTUBytes=)).
-        type: int
-  rules:
-    description:
-      - Policy rules, as for M(multinic.routing.rule) (same validation); written as
-        C([RoutingPolicyRule]) sections.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      priority:
-        description: Rule priority.
-        type: int
-        required: true
-      from:
-        description: Source prefix.
-        type: str
-      to:
-        description: Destination prefix.
-        type: str
-      iif:
-        description: Input interface.
-        type: str
-      oif:
-        description: Output interface.
-        type: str
-      fwmark:
-        description: Firewall mark (decimal or 0x hex).
-        type: str
-      fwmask:
-        description: Firewall mark mask.
-        type: str
-      table:
-        description: Table for V(lookup) (number or name; written as its number).
-        type: str
-      action:
-        description: What the rule does (C(goto) and C(nop) are not available in networkd).
-        type: str
-        choices: [lookup, blackhole, unreachable, prohibit]
-      suppress_prefixlength:
-        description: Ignore lookup results with this prefix length or shorter.
-        type: int
-      invert:
-        description: Invert the selector.
-        type: bool
-      family:
-        description: Address family, needed only when no prefix tells it.
-        type: str
-        choices: [ipv4, ipv6]
   state:
     description:
       - V(present) writes the drop-in unless it already holds exactly that content.

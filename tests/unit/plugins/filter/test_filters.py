@@ -138,11 +138,20 @@ NETWORKD = {'manager': 'networkd', 'network_file': '/run/systemd/network/10-netp
 @pytest.mark.parametrize('managers, interfaces, persist, expected', [
     # networkd (netplan hosts too) keeps them in a drop-in
     (_managers(ens4=NETWORKD), ['ens4'], True, {'ens4': ('networkd', 'networkd')}),
-    # ifupdown, nothing, NetworkManager (until its backend exists): a boot unit
+    # ifupdown, nothing: a boot unit
     (_managers(ens4={'manager': 'ifupdown'}, ens3={'manager': 'none'}), ['ens4', 'ens3'], True,
      {'ens4': ('boot_unit', 'ifupdown'), 'ens3': ('boot_unit', 'none')}),
+    # NetworkManager keeps them in the active profile, with or without systemd as PID 1
     (_managers(ens4={'manager': 'NetworkManager', 'connection_uuid': 'u'}), ['ens4'], True,
-     {'ens4': ('boot_unit', 'NetworkManager')}),
+     {'ens4': ('networkmanager', 'NetworkManager')}),
+    (_managers(systemd=False, ens4={'manager': 'NetworkManager', 'connection_uuid': 'u'}), ['ens4'], True,
+     {'ens4': ('networkmanager', 'NetworkManager')}),
+    (_managers(ens4={'manager': 'NetworkManager', 'connection_uuid': 'u'}, ens3=NETWORKD,
+               eth9={'manager': 'ifupdown'}), ['ens4', 'ens3', 'eth9'], True,
+     {'ens4': ('networkmanager', 'NetworkManager'), 'ens3': ('networkd', 'networkd'),
+      'eth9': ('boot_unit', 'ifupdown')}),
+    (_managers(ens4={'manager': 'NetworkManager', 'connection_uuid': 'u'}), ['ens4'], False,
+     {'ens4': ('runtime', 'NetworkManager')}),
     # mixed: per NIC
     (_managers(ens4=NETWORKD, ens3={'manager': 'none'}), ['ens4', 'ens3'], True,
      {'ens4': ('networkd', 'networkd'), 'ens3': ('boot_unit', 'none')}),
@@ -158,6 +167,12 @@ def test_persistence(managers, interfaces, persist, expected):
 
 def test_persistence_names_the_network_file():
     assert '10-netplan-ens4.network' in persistence(_managers(ens4=NETWORKD), ['ens4'])['ens4']['note']
+
+
+def test_persistence_names_the_networkmanager_profile():
+    nm = {'manager': 'NetworkManager', 'connection_uuid': 'f4bce4fa-3684-565e-b701-b931190cb51d'}
+    note = persistence(_managers(ens4=nm), ['ens4'])['ens4']['note']
+    assert note == 'kept by NetworkManager (in the profile f4bce4fa-3684-565e-b701-b931190cb51d)'
 
 
 @pytest.mark.parametrize('managers, interfaces, needle', [

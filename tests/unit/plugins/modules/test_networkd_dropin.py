@@ -20,12 +20,13 @@ from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
 
-def build(**params):
+def build(util=_networkd, **params):
+    """Through the real argument spec of the module whose logic is `util` (nm_profile's too)."""
     params.setdefault('interface', 'ens4')
     params.setdefault('name', 'custom_routes')
-    result = ArgumentSpecValidator(_networkd.ARGUMENT_SPEC).validate(params)
+    result = ArgumentSpecValidator(util.ARGUMENT_SPEC).validate(params)
     assert not result.error_messages, result.error_messages
-    return _networkd.build(result.validated_parameters)
+    return util.build(result.validated_parameters)
 
 
 def render(**params):
