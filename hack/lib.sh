@@ -129,10 +129,10 @@ run_lint() {
 }
 
 # Every scenario in its own lab (own prefix and subnets), MOLECULE_JOBS of them at once
-# (default 3); each one's output goes to .cache/results/molecule-<scenario>.log and is shown
+# (default 4); each one's output goes to .cache/results/molecule-<scenario>.log and is shown
 # when it ends.
 run_molecule() {
-  local scenario jobs=${MOLECULE_JOBS:-3} pids=() names=() i rc
+  local scenario jobs=${MOLECULE_JOBS:-4} pids=() names=() i rc
   "$ROOT/tools/lab/build-image.sh" || { record_step lab-image 1; return; }
   for scenario in "$ROOT"/extensions/molecule/*/; do
     scenario=$(basename "$scenario")
