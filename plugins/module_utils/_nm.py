@@ -180,16 +180,16 @@ class Nmcli(object):
         """(uuid, connection id) of the profile active on the interface; fail loudly when there is none."""
         if not self.running():
             raise ModuleFailure('NetworkManager is not running on this host: it cannot keep the routes and rules '
-                          'of %s (nothing was written)' % interface)
+                                'of %s (nothing was written)' % interface)
         rc, out = self.run('-g', 'GENERAL.STATE,GENERAL.CON-UUID', 'device', 'show', interface, allow_fail=True)
         lines = out.splitlines() + ['', '']
         if rc != 0:
             raise ModuleFailure('NetworkManager does not know the interface %s (nmcli device show: rc %d); '
-                          'nothing was written' % (interface, rc))
+                                'nothing was written' % (interface, rc))
         state, uuid = lines[0].strip(), lines[1].strip()
         if not uuid:
             raise ModuleFailure('NetworkManager does not manage %s with an active connection profile (device state: '
-                          '%s); nothing was written' % (interface, state or 'unknown'))
+                                '%s); nothing was written' % (interface, state or 'unknown'))
         return uuid
 
     def device_uuid(self, interface):
@@ -350,7 +350,7 @@ def run(module):
         uuid = recorded['connection']
         if not nmcli.running():
             raise ModuleFailure('NetworkManager is not running on this host: the entries recorded in %s cannot be '
-                          'removed from profile %s (nothing was changed)' % (path, uuid))
+                                'removed from profile %s (nothing was changed)' % (path, uuid))
     result['connection'] = uuid
 
     wanted = {'routes': _texts(routes, 'routes'), 'rules': _texts(rules, 'rules')}
@@ -449,5 +449,5 @@ def run(module):
                    params['timeout'])
         if not ok:
             raise ModuleFailure('NetworkManager did not make the routes and rules of %s live within %d s after '
-                          '`nmcli device reapply %s`; see `journalctl -u NetworkManager`' % (interface, params['timeout'], interface))
+                                '`nmcli device reapply %s`; see `journalctl -u NetworkManager`' % (interface, params['timeout'], interface))
     return result
