@@ -28,14 +28,13 @@ import re
 import shutil
 import sys
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _common
 from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
 
 ORDERS = ['before-network', 'after-network']
@@ -106,7 +105,7 @@ WantedBy=%(wanted_by)s
 '''
 
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     name=dict(type='str', required=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     steps=dict(type='list', elements='dict', options=dict(
@@ -117,21 +116,10 @@ ARGUMENT_SPEC = dict(
     wait_for_links=dict(type='list', elements='str', default=[]),
     wait_timeout=dict(type='int', default=60),
     enabled=dict(type='bool', default=True),
-)
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-    required_if=[('state', 'present', ['steps', 'order'])],
-)
+), required_if=[('state', 'present', ['steps', 'order'])])
 
 
 # --------------------------------------------------------------------------- validation
-
-def module_kwargs(module_utils):
-    """The constraints of a module's spec that ArgumentSpecValidator takes."""
-    return dict((k, v) for k, v in module_utils.MODULE_KWARGS.items()
-                if k not in ('argument_spec', 'supports_check_mode'))
 
 
 _SPEC_OPTION = [
@@ -186,12 +174,12 @@ def validate_step(index, step):
     name = step['module']
     module_utils = _boot_apply.STEP_MODULES[name]
     given = step.get('params') or {}
-    spec = module_utils.ARGUMENT_SPEC
+    spec = module_utils.SPEC.argument_spec
     for option in sorted(given):
         if option not in spec:
             raise ValidationError('steps[%d].params.%s=%r: not an option of multinic.routing.%s (its '
                                   'options: %s)' % (index, option, given[option], name, ', '.join(sorted(spec))))
-    result = ArgumentSpecValidator(spec, **module_kwargs(module_utils)).validate(dict(given))
+    result = module_utils.SPEC.validate(dict(given))
     if result.error_messages:
         raise ValidationError('; '.join(_spec_message(index, given, m) for m in result.error_messages))
     params = result.validated_parameters

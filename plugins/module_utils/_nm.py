@@ -41,11 +41,9 @@ from ansible_collections.multinic.routing.plugins.module_utils._netlink import N
 
 RECORD_DIR = os.path.join(STATE_DIR, 'nm')
 
-# The networkd_dropin module's options (one documentation fragment, multinic.routing.entries),
+# The options networkd_dropin has too (one documentation fragment, multinic.routing.entries),
 # with `reapply` for its `reload`. NetworkManager cannot set a route's protocol: proto is refused.
-ARGUMENT_SPEC = dict((key, value) for key, value in _networkd.ARGUMENT_SPEC.items() if key != 'reload')
-ARGUMENT_SPEC['reapply'] = dict(type='bool', default=True)
-MODULE_KWARGS = dict(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+SPEC = _networkd.ENTRIES_SPEC.copy().update_argspec(reapply=dict(type='bool', default=True))
 
 SCOPES = {'global': 0, 'site': 200, 'link': 253, 'host': 254, 'nowhere': 255}
 

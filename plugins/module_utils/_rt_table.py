@@ -23,6 +23,7 @@ import re
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils._common import TABLE_MAX
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+\Z')
@@ -32,17 +33,11 @@ HEADER_START = '# Managed by multinic.routing (multinic.routing.rt_table)'
 HEADER = ('# Managed by multinic.routing (multinic.routing.rt_table): the name of routing table '
           '%d.\n# Changes made here are overwritten; remove it with state=absent.\n')
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     name=dict(type='str', required=True),
     id=dict(type='int'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-)
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-    required_if=[('state', 'present', ['id'])],
-)
+), required_if=[('state', 'present', ['id'])])
 
 
 def check_name(name):

@@ -228,7 +228,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _common
 
 
 def main():
-    module = AnsibleModule(**_boot_unit.MODULE_KWARGS)
+    module = AnsibleModule(**_boot_unit.SPEC.module_kwargs())
     _common.run_module(module, _boot_unit.run)
 
 

@@ -179,7 +179,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _link
 
 
 def main():
-    module = AnsibleModule(**_link.MODULE_KWARGS)
+    module = AnsibleModule(**_link.SPEC.module_kwargs())
     _common.run_module(module, _link.run)
 
 

@@ -180,7 +180,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _netns
 
 
 def main():
-    module = AnsibleModule(**_netns.MODULE_KWARGS)
+    module = AnsibleModule(**_netns.SPEC.module_kwargs())
     _common.run_module(module, _netns.run)
 
 

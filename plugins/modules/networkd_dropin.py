@@ -146,7 +146,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 
 
 def main():
-    module = AnsibleModule(**_networkd.MODULE_KWARGS)
+    module = AnsibleModule(**_networkd.SPEC.module_kwargs())
     _common.run_module(module, _networkd.run)
 
 

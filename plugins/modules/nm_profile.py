@@ -147,7 +147,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _nm
 
 
 def main():
-    module = AnsibleModule(**_nm.MODULE_KWARGS)
+    module = AnsibleModule(**_nm.SPEC.module_kwargs())
     _common.run_module(module, _nm.run)
 
 

@@ -291,7 +291,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _route
 
 
 def main():
-    module = AnsibleModule(**_route.MODULE_KWARGS)
+    module = AnsibleModule(**_route.SPEC.module_kwargs())
     _common.run_module(module, _route.run)
 
 

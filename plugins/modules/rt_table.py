@@ -114,7 +114,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _rt_table
 
 
 def main():
-    module = AnsibleModule(**_rt_table.MODULE_KWARGS)
+    module = AnsibleModule(**_rt_table.SPEC.module_kwargs())
     _common.run_module(module, _rt_table.run, needs_pyroute2=False)
 
 

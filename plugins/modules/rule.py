@@ -274,7 +274,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _rule
 
 
 def main():
-    module = AnsibleModule(**_rule.MODULE_KWARGS)
+    module = AnsibleModule(**_rule.SPEC.module_kwargs())
     _common.run_module(module, _rule.run)
 
 

@@ -14,8 +14,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
@@ -24,7 +22,7 @@ def build(util=_networkd, **params):
     """Through the real argument spec of the module whose logic is `util` (nm_profile's too)."""
     params.setdefault('interface', 'ens4')
     params.setdefault('name', 'custom_routes')
-    result = ArgumentSpecValidator(util.ARGUMENT_SPEC).validate(params)
+    result = util.SPEC.validate(params)
     assert not result.error_messages, result.error_messages
     return util.build(result.validated_parameters)
 
