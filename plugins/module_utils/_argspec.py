@@ -24,13 +24,6 @@ CONSTRAINTS = ('mutually_exclusive', 'required_together', 'required_one_of', 're
                'required_by')
 
 
-def _names_of(constraint, value):
-    """The option names one constraint entry mentions."""
-    if constraint == 'required_if':
-        return set([value[0]]) | set(value[2])
-    return set(value)
-
-
 class ArgumentSpec(object):
     """Options (an AnsibleModule ``argument_spec``) and the constraints that go with them."""
 
@@ -70,19 +63,6 @@ class ArgumentSpec(object):
 
     def copy(self):
         return ArgumentSpec(copy.deepcopy(self.argument_spec), **copy.deepcopy(self.constraints()))
-
-    def without(self, *names):
-        """A copy without these options and without the constraints that name them."""
-        gone = set(names)
-        spec = self.copy()
-        for name in gone:
-            spec.argument_spec.pop(name, None)
-        for constraint in CONSTRAINTS[:-1]:
-            setattr(spec, constraint, [value for value in getattr(spec, constraint)
-                                       if not _names_of(constraint, value) & gone])
-        spec.required_by = dict((key, needs) for key, needs in spec.required_by.items()
-                                if key not in gone and not set(_as_list(needs)) & gone)
-        return spec
 
     def options(self, names, **changes):
         """Copies of some options (for suboptions of another module), some of them changed:

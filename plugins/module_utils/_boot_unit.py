@@ -35,6 +35,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
 
 ORDERS = ['before-network', 'after-network']
@@ -421,6 +422,12 @@ def _text(data):
     return data if isinstance(data, str) else data.decode('utf-8', 'replace')
 
 
+def difference_name(name, change):
+    """What a changed path is, in ``differences``."""
+    return {_boot_apply.state_path(name): 'state_file', unit_path(name): 'unit', wants_path(name): 'enabled',
+            APPLIER: 'applier', STATE_DIR: 'state_dir'}.get(change.path, 'library')
+
+
 def run(module):
     """The module's work; a file error fails the module naming the file and what was written."""
     done = []
@@ -436,6 +443,9 @@ def _run(module, done):
     name = want['name']
     changes = plan_present(want) if want['state'] == 'present' else plan_absent(want)
     changed = [ch for ch in changes if ch.changed]
+    tracker = DifferenceTracker()
+    for ch in changed:
+        tracker.add(difference_name(name, ch), _text(ch.before), _text(ch.after))
     units_changed = any(ch.path in (unit_path(name), wants_path(name)) for ch in changed)
     reload_needed = units_changed and systemd_booted()
     if changed and not module.check_mode:
@@ -448,8 +458,7 @@ def _run(module, done):
             rc, out, err = module.run_command(['systemctl', 'daemon-reload'])
             if rc != 0:
                 raise FileFailure('systemctl daemon-reload failed (rc %d): %s' % (rc, (err or out).strip()))
-    result = {
-        'changed': bool(changed),
+    result = tracker.report({
         'name': name,
         'unit': unit_name(name),
         'unit_path': unit_path(name),
@@ -460,7 +469,7 @@ def _run(module, done):
         'steps': want.get('steps', []),
         'changed_paths': [ch.path for ch in changed],
         'daemon_reload': reload_needed,
-    }
+    })
     if module._diff:
         by_path = dict((ch.path, ch) for ch in changes)
         diff = []

@@ -49,11 +49,20 @@ class DifferenceTracker(object):
         return self
 
     def existence(self, before, after):
-        """Record ABSENT (created) or PRESENT (removed) when existence changes; returns self."""
-        if not before and after:
+        """Record ABSENT (created) or PRESENT (removed) when existence changes (None: not
+        there); returns self."""
+        if before is None and after is not None:
             self.add(ABSENT, None, after)
-        elif before and not after:
+        elif before is not None and after is None:
             self.add(PRESENT, before, None)
+        return self
+
+    def compare_object(self, name, before, after):
+        """An object that may not exist (None), such as a file's text: ABSENT or PRESENT when
+        it is created or removed, ``name`` when it exists before and after and differs."""
+        if before is None or after is None:
+            return self.existence(before, after)
+        self.compare(name, before, after)
         return self
 
     def merge(self, other):

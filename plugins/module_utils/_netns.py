@@ -246,7 +246,7 @@ def run(module):
     want = params['state'] == 'present'
     force = bool(params.get('force'))
     before = view(name)
-    result = DifferenceTracker().existence(before['exists'], want).report({})
+    result = DifferenceTracker().existence(name if before['exists'] else None, name if want else None).report({})
     if not want:
         result.update(pids=[], moved_back=[], destroyed=[])
     after = before

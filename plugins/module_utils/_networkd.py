@@ -27,6 +27,7 @@ import time
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import PRESENT, DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _route
@@ -267,7 +268,7 @@ def reload(module, interface, index, routes, rules, timeout):
 def run(module):
     params = module.params
     interface, name, routes, rules = build(params)
-    result = {'changed': False, 'interface': interface}
+    result = {'interface': interface}
     present = params['state'] == 'present'
     index = None
     if present:
@@ -277,15 +278,18 @@ def run(module):
         stale = [p for p in ours_for(interface, name) if p != path]
         before = _managers.read_file(path)
         result.update(network_file=network_file, path=path)
-        changes = ([path] if before != wanted else []) + stale
+        tracker = DifferenceTracker().compare_object('content', before, wanted)
+        if stale:
+            tracker.add('stale', stale, [])
     else:
         wanted = None
         stale = ours_for(interface, name)
         before = ''.join(_managers.read_file(p) or '' for p in stale) or None
         result['path'] = stale[0] if stale else None
-        changes = stale
-    if changes:
-        result['changed'] = True
+        tracker = DifferenceTracker()
+        if stale:
+            tracker.add(PRESENT, stale, None)
+    if tracker.report(result)['changed']:
         if not module.check_mode:
             for p in stale:
                 remove(p)

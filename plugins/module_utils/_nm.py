@@ -36,6 +36,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._boot_apply import STATE_DIR
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
@@ -334,7 +335,7 @@ def run(module):
     path = record_path(interface, name)
     nmcli = Nmcli(module)
     recorded = load_record(path)
-    result = {'changed': False, 'interface': interface, 'record': path}
+    result = {'changed': False, 'differences': [], 'interface': interface, 'record': path}
 
     if present:
         uuid = nmcli.active_connection(interface)
@@ -416,9 +417,15 @@ def run(module):
     # The profile may hold everything while the kernel does not (someone deleted a route).
     live_uuid = nmcli.device_uuid(interface)
     needs_live = present and live_uuid == uuid and not edits and not _kernel_has(routes, rules)
-    changed = bool(edits) or record_changes or needs_live
-    result.update(changed=changed,
-                  added=dict((k, [t for f, t in v]) for k, v in added.items()),
+    tracker = DifferenceTracker()
+    for kind in ('routes', 'rules'):
+        if added[kind] or removed[kind]:
+            tracker.add(kind, [t for f, t in removed[kind]], [t for f, t in added[kind]])
+    tracker.compare('record', recorded, new_record)
+    if needs_live:
+        tracker.add('live', False, True)
+    changed = tracker.report(result)['changed']
+    result.update(added=dict((k, [t for f, t in v]) for k, v in added.items()),
                   removed=dict((k, [t for f, t in v]) for k, v in removed.items()),
                   reapplied=False)
     if module._diff:
