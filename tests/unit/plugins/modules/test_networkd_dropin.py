@@ -96,3 +96,43 @@ def test_absent_needs_no_entries():
 def test_dropin_path_sits_next_to_the_file_networkd_uses():
     assert _networkd.dropin_path('/run/systemd/network/10-netplan-ens4.network', 'custom_routes') == \
         '/etc/systemd/network/10-netplan-ens4.network.d/60-multinic-custom_routes.conf'
+
+
+class CheckModule(object):
+    """What run() uses of AnsibleModule, in check mode (nothing is written)."""
+
+    def __init__(self, **params):
+        params.setdefault('interface', 'ens4')
+        params.setdefault('name', 'custom_routes')
+        self.params = _networkd.SPEC.validate(params).validated_parameters
+        self.check_mode = True
+        self._diff = False
+
+
+@pytest.fixture
+def dropins(monkeypatch):
+    """The drop-in files run() sees, by path; the interface's .network file is fixed."""
+    files = {}
+    monkeypatch.setattr(_networkd, 'network_file_of', lambda interface: (3, '/run/systemd/network/10-ens4.network'))
+    monkeypatch.setattr(_networkd._managers, 'read_file', files.get)
+    monkeypatch.setattr(_networkd, 'ours_for', lambda interface, name: sorted(
+        p for p in files if p.endswith('/' + _networkd.file_name(name))))
+    return files
+
+
+def test_differences_of_a_drop_in(dropins):
+    routes = [{'dest': '10.240.128.0/24', 'gateway': '10.240.64.1'}]
+    path = _networkd.dropin_path('10-ens4.network', 'custom_routes')
+    first = _networkd.run(CheckModule(routes=routes))
+    assert (first['changed'], first['differences'], first['path']) == (True, ['absent'], path)
+    dropins[path] = first['content']
+    assert _networkd.run(CheckModule(routes=routes))['differences'] == []
+    other = dict(routes[0], gateway='10.240.64.2')
+    assert _networkd.run(CheckModule(routes=[other]))['differences'] == ['content']
+    stale = _networkd.dropin_path('20-ens4.network', 'custom_routes')
+    dropins[stale] = first['content']
+    assert _networkd.run(CheckModule(routes=routes))['differences'] == ['stale']
+    gone = _networkd.run(CheckModule(state='absent'))
+    assert (gone['changed'], gone['differences']) == (True, ['present'])
+    dropins.clear()
+    assert _networkd.run(CheckModule(state='absent'))['differences'] == []
