@@ -445,7 +445,7 @@ def _run(module, done):
     changed = [ch for ch in changes if ch.changed]
     tracker = DifferenceTracker()
     for ch in changed:
-        tracker.add(difference_name(name, ch), _text(ch.before), _text(ch.after))
+        tracker.add(difference_name(name, ch), ch.before is not None, ch.after is not None)
     units_changed = any(ch.path in (unit_path(name), wants_path(name)) for ch in changed)
     reload_needed = units_changed and systemd_booted()
     if changed and not module.check_mode:
