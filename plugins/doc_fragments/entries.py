@@ -11,7 +11,8 @@ __metaclass__ = type
 class ModuleDocFragment(object):
 
     # The routes and rules of the modules that hand them to a network manager
-    # (networkd_dropin, nm_profile): one argument spec, _networkd.ROUTE_OPTIONS / RULE_OPTIONS.
+    # (networkd_dropin, nm_profile): one argument spec, _networkd.ENTRIES_SPEC (its routes and
+    # rules are ROUTE_OPTIONS / RULE_OPTIONS, taken from the route and rule modules' SPEC).
     DOCUMENTATION = r'''
 options:
   routes:

@@ -28,14 +28,14 @@ import re
 import shutil
 import sys
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _common
 from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
 
 ORDERS = ['before-network', 'after-network']
@@ -106,7 +106,7 @@ WantedBy=%(wanted_by)s
 '''
 
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     name=dict(type='str', required=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     steps=dict(type='list', elements='dict', options=dict(
@@ -117,21 +117,10 @@ ARGUMENT_SPEC = dict(
     wait_for_links=dict(type='list', elements='str', default=[]),
     wait_timeout=dict(type='int', default=60),
     enabled=dict(type='bool', default=True),
-)
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-    required_if=[('state', 'present', ['steps', 'order'])],
-)
+), required_if=[('state', 'present', ['steps', 'order'])])
 
 
 # --------------------------------------------------------------------------- validation
-
-def module_kwargs(module_utils):
-    """The constraints of a module's spec that ArgumentSpecValidator takes."""
-    return dict((k, v) for k, v in module_utils.MODULE_KWARGS.items()
-                if k not in ('argument_spec', 'supports_check_mode'))
 
 
 _SPEC_OPTION = [
@@ -186,12 +175,12 @@ def validate_step(index, step):
     name = step['module']
     module_utils = _boot_apply.STEP_MODULES[name]
     given = step.get('params') or {}
-    spec = module_utils.ARGUMENT_SPEC
+    spec = module_utils.SPEC.argument_spec
     for option in sorted(given):
         if option not in spec:
             raise ValidationError('steps[%d].params.%s=%r: not an option of multinic.routing.%s (its '
                                   'options: %s)' % (index, option, given[option], name, ', '.join(sorted(spec))))
-    result = ArgumentSpecValidator(spec, **module_kwargs(module_utils)).validate(dict(given))
+    result = module_utils.SPEC.validate(dict(given))
     if result.error_messages:
         raise ValidationError('; '.join(_spec_message(index, given, m) for m in result.error_messages))
     params = result.validated_parameters
@@ -433,6 +422,12 @@ def _text(data):
     return data if isinstance(data, str) else data.decode('utf-8', 'replace')
 
 
+def difference_name(name, change):
+    """What a changed path is, in ``differences``."""
+    return {_boot_apply.state_path(name): 'state_file', unit_path(name): 'unit', wants_path(name): 'enabled',
+            APPLIER: 'applier', STATE_DIR: 'state_dir'}.get(change.path, 'library')
+
+
 def run(module):
     """The module's work; a file error fails the module naming the file and what was written."""
     done = []
@@ -448,6 +443,9 @@ def _run(module, done):
     name = want['name']
     changes = plan_present(want) if want['state'] == 'present' else plan_absent(want)
     changed = [ch for ch in changes if ch.changed]
+    tracker = DifferenceTracker()
+    for ch in changed:
+        tracker.add(difference_name(name, ch), ch.before is not None, ch.after is not None)
     units_changed = any(ch.path in (unit_path(name), wants_path(name)) for ch in changed)
     reload_needed = units_changed and systemd_booted()
     if changed and not module.check_mode:
@@ -460,8 +458,7 @@ def _run(module, done):
             rc, out, err = module.run_command(['systemctl', 'daemon-reload'])
             if rc != 0:
                 raise FileFailure('systemctl daemon-reload failed (rc %d): %s' % (rc, (err or out).strip()))
-    result = {
-        'changed': bool(changed),
+    result = tracker.report({
         'name': name,
         'unit': unit_name(name),
         'unit_path': unit_path(name),
@@ -472,7 +469,7 @@ def _run(module, done):
         'steps': want.get('steps', []),
         'changed_paths': [ch.path for ch in changed],
         'daemon_reload': reload_needed,
-    }
+    })
     if module._diff:
         by_path = dict((ch.path, ch) for ch in changes)
         diff = []

@@ -24,11 +24,6 @@ IFNAMSIZ = 15
 NETNS_NAME_MAX = 255
 
 
-def netns_spec():
-    """Argument spec piece every module shares (doc fragment multinic.routing.netns)."""
-    return dict(netns=dict(type='str'))
-
-
 def run_module(module, action, needs_pyroute2=True):
     """The one runner of every module: gate on pyroute2, check the netns option, run
     ``action(module)`` and exit.

@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
@@ -27,16 +28,11 @@ HOST = 'host'
 SUBSETS = ['links', 'addresses', 'routes', 'rules', 'managers']
 SUBSET_CHOICES = ['all'] + SUBSETS
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     netns=dict(type='list', elements='str'),
     tables=dict(type='list', elements='str'),
     gather_subset=dict(type='list', elements='str', default=['all'], choices=SUBSET_CHOICES),
-)
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-)
+))
 
 
 def _unique(items):

@@ -23,6 +23,8 @@ import ipaddress
 
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec, netns_spec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 from ansible_collections.multinic.routing.plugins.module_utils._netns_files import netns_exists, netns_path
@@ -33,19 +35,13 @@ MTU_MIN_IPV6 = 1280
 MTU_MAX = 65535
 LINK_LOCAL_V6 = ipaddress.ip_network(u'fe80::/10')
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     name=dict(type='str', required=True),
     source_netns=dict(type='str'),
     state=dict(type='str', default='present', choices=STATES),
     mtu=dict(type='int'),
     addresses=dict(type='list', elements='str'),
-)
-ARGUMENT_SPEC.update(c.netns_spec())
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-)
+)).merge(netns_spec())
 
 
 # --------------------------------------------------------------------------- validation
@@ -188,7 +184,7 @@ def locate(want):
 
 
 def plan(want, where, snap):
-    """The view the link must end up with and the names of what differs."""
+    """The view the link must end up with and a DifferenceTracker of what differs."""
     before = view(snap, where)
     after = dict(before)
     after['netns'] = want['netns']
@@ -198,10 +194,10 @@ def plan(want, where, snap):
         after['mtu'] = want['mtu']
     if want['addresses'] is not None:
         after['addresses'] = sorted(want['addresses'], key=_sort_key)
-    differences = [k for k in ('netns', 'state', 'mtu') if before[k] != after[k]]
+    tracker = DifferenceTracker().compare_keys(before, after, ('netns', 'state', 'mtu'))
     if set(before['addresses']) != set(after['addresses']):
-        differences.append('addresses')
-    return before, after, differences
+        tracker.add('addresses', before['addresses'], after['addresses'])
+    return before, after, tracker
 
 
 def apply(want, where, snap, after):
@@ -272,14 +268,12 @@ def run(module):
                                 'creates one - multinic.routing.netns does'
                                 % (want['netns'], netns_path(want['netns'])))
     where, snap = locate(want)
-    before, after, differences = plan(want, where, snap)
-    result = {'changed': bool(differences)}
-    if differences:
-        result['differences'] = differences
-        if not module.check_mode:
-            after = apply(want, where, snap, after)
-    else:
+    before, after, tracker = plan(want, where, snap)
+    result = tracker.report({})
+    if tracker.empty:
         after = before
+    elif not module.check_mode:
+        after = apply(want, where, snap, after)
     result['link'] = after
     if module._diff:
         result['diff'] = c.diff_of(before, after)

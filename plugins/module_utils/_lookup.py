@@ -17,25 +17,19 @@ __metaclass__ = type
 import errno
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec, netns_spec
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 from ansible_collections.multinic.routing.plugins.module_utils._rtnl_codec import family_of
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     dst=dict(type='str', required=True),
     src=dict(type='str'),
     iif=dict(type='str'),
     oif=dict(type='str'),
     fwmark=dict(type='str'),
-)
-ARGUMENT_SPEC.update(c.netns_spec())
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-    required_by={'iif': 'src'},
-)
+), required_by={'iif': 'src'}).merge(netns_spec())
 
 
 def build(params):

@@ -28,21 +28,18 @@ __metaclass__ = type
 import os
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _netlink as nl
 from ansible_collections.multinic.routing.plugins.module_utils import _netns_files
 from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     name=dict(type='str', required=True),
     state=dict(type='str', default='present', choices=['present', 'absent']),
     force=dict(type='bool', default=False),
-)
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-)
+))
 
 PROC = '/proc'
 
@@ -206,7 +203,7 @@ def _move_back(name, physical):
                 snap = _link.snapshot(sock, link['name'])
             if snap is None:
                 continue    # gone meanwhile
-            _before, after, _differences = _link.plan(want, name, snap)
+            _before, after, _tracker = _link.plan(want, name, snap)
             _link.apply(want, name, snap, after)
         except NetlinkFailure as exc:
             raise NetlinkFailure(
@@ -249,7 +246,7 @@ def run(module):
     want = params['state'] == 'present'
     force = bool(params.get('force'))
     before = view(name)
-    result = {'changed': before['exists'] != want}
+    result = DifferenceTracker().existence(name if before['exists'] else None, name if want else None).report({})
     if not want:
         result.update(pids=[], moved_back=[], destroyed=[])
     after = before

@@ -26,6 +26,8 @@ import re
 import time
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import PRESENT, DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _route
@@ -41,50 +43,36 @@ HEADER = ('# Managed by multinic.routing (multinic.routing.networkd_dropin, name
 RULE_ACTIONS = ['lookup', 'blackhole', 'unreachable', 'prohibit']
 
 
-def _options(spec, keys, **changes):
-    """A route's or rule's options as the route and rule modules declare them (same names,
-    types, defaults and choices), some of them changed for this module."""
-    options = dict((key, dict(spec[key])) for key in keys)
-    for key, change in changes.items():
-        options[key].update(change)
-    return options
+# What a networkd [Route] / [RoutingPolicyRule] section can express: the route's and rule's
+# options as the route and rule modules declare them (same names, types, defaults and choices),
+# some of them changed for this module.
+ROUTE_OPTIONS = _route.SPEC.options(('dest', 'gateway', 'src', 'table', 'metric', 'scope', 'proto',
+                                     'type', 'onlink', 'mtu'))
+RULE_OPTIONS = _rule.SPEC.options(('priority', 'from', 'to', 'iif', 'oif', 'fwmark', 'fwmask', 'table',
+                                   'action', 'suppress_prefixlength', 'invert', 'family'),
+                                  priority={'required': True}, action={'choices': RULE_ACTIONS})
 
-
-# What a networkd [Route] / [RoutingPolicyRule] section can express.
-ROUTE_OPTIONS = _options(_route.ARGUMENT_SPEC, ('dest', 'gateway', 'src', 'table', 'metric', 'scope',
-                                                'proto', 'type', 'onlink', 'mtu'))
-RULE_OPTIONS = _options(_rule.ARGUMENT_SPEC, ('priority', 'from', 'to', 'iif', 'oif', 'fwmark', 'fwmask',
-                                              'table', 'action', 'suppress_prefixlength', 'invert', 'family'),
-                        priority={'required': True}, action={'choices': RULE_ACTIONS})
-
-ARGUMENT_SPEC = dict(
+# The options networkd_dropin and nm_profile share (doc fragment multinic.routing.entries).
+ENTRIES_SPEC = ArgumentSpec(dict(
     interface=dict(type='str', required=True),
     name=dict(type='str', required=True),
     routes=dict(type='list', elements='dict', options=ROUTE_OPTIONS, default=[]),
     rules=dict(type='list', elements='dict', options=RULE_OPTIONS, default=[]),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-    reload=dict(type='bool', default=True),
     timeout=dict(type='int', default=30),
-)
+))
 
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-)
+SPEC = ENTRIES_SPEC.copy().update_argspec(reload=dict(type='bool', default=True))
 
 
 # --------------------------------------------------------------------------- validation
-
-def _defaults(spec):
-    return dict((key, value.get('default')) for key, value in spec.items())
-
 
 def _first(built):
     return built[0] if isinstance(built, tuple) else built
 
 
 def build_route(entry, interface, where):
-    params = _defaults(_route.ARGUMENT_SPEC)
+    params = _route.SPEC.defaults()
     params.update(dict((k, v) for k, v in entry.items() if v is not None))
     params.update(dev=interface, state='present', netns=None)
     try:
@@ -95,7 +83,7 @@ def build_route(entry, interface, where):
 
 
 def build_rule(entry, where):
-    params = _defaults(_rule.ARGUMENT_SPEC)
+    params = _rule.SPEC.defaults()
     params.update(dict((k, v) for k, v in entry.items() if v is not None))
     params.update(state='present', netns=None)
     try:
@@ -280,7 +268,7 @@ def reload(module, interface, index, routes, rules, timeout):
 def run(module):
     params = module.params
     interface, name, routes, rules = build(params)
-    result = {'changed': False, 'interface': interface}
+    result = {'interface': interface}
     present = params['state'] == 'present'
     index = None
     if present:
@@ -290,15 +278,18 @@ def run(module):
         stale = [p for p in ours_for(interface, name) if p != path]
         before = _managers.read_file(path)
         result.update(network_file=network_file, path=path)
-        changes = ([path] if before != wanted else []) + stale
+        tracker = DifferenceTracker().compare_object('content', before, wanted)
+        if stale:
+            tracker.add('stale', stale, [])
     else:
         wanted = None
         stale = ours_for(interface, name)
         before = ''.join(_managers.read_file(p) or '' for p in stale) or None
         result['path'] = stale[0] if stale else None
-        changes = stale
-    if changes:
-        result['changed'] = True
+        tracker = DifferenceTracker()
+        if stale:
+            tracker.add(PRESENT, stale, None)
+    if tracker.report(result)['changed']:
         if not module.check_mode:
             for p in stale:
                 remove(p)

@@ -36,16 +36,15 @@ from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._boot_apply import STATE_DIR
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 RECORD_DIR = os.path.join(STATE_DIR, 'nm')
 
-# The networkd_dropin module's options (one documentation fragment, multinic.routing.entries),
+# The options networkd_dropin has too (one documentation fragment, multinic.routing.entries),
 # with `reapply` for its `reload`. NetworkManager cannot set a route's protocol: proto is refused.
-ARGUMENT_SPEC = dict((key, value) for key, value in _networkd.ARGUMENT_SPEC.items() if key != 'reload')
-ARGUMENT_SPEC['reapply'] = dict(type='bool', default=True)
-MODULE_KWARGS = dict(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+SPEC = _networkd.ENTRIES_SPEC.copy().update_argspec(reapply=dict(type='bool', default=True))
 
 SCOPES = {'global': 0, 'site': 200, 'link': 253, 'host': 254, 'nowhere': 255}
 
@@ -336,7 +335,7 @@ def run(module):
     path = record_path(interface, name)
     nmcli = Nmcli(module)
     recorded = load_record(path)
-    result = {'changed': False, 'interface': interface, 'record': path}
+    result = {'changed': False, 'differences': [], 'interface': interface, 'record': path}
 
     if present:
         uuid = nmcli.active_connection(interface)
@@ -418,9 +417,15 @@ def run(module):
     # The profile may hold everything while the kernel does not (someone deleted a route).
     live_uuid = nmcli.device_uuid(interface)
     needs_live = present and live_uuid == uuid and not edits and not _kernel_has(routes, rules)
-    changed = bool(edits) or record_changes or needs_live
-    result.update(changed=changed,
-                  added=dict((k, [t for f, t in v]) for k, v in added.items()),
+    tracker = DifferenceTracker()
+    for kind in ('routes', 'rules'):
+        if added[kind] or removed[kind]:
+            tracker.add(kind, [t for f, t in removed[kind]], [t for f, t in added[kind]])
+    tracker.compare('record', recorded, new_record)
+    if needs_live:
+        tracker.add('live', False, True)
+    changed = tracker.report(result)['changed']
+    result.update(added=dict((k, [t for f, t in v]) for k, v in added.items()),
                   removed=dict((k, [t for f, t in v]) for k, v in removed.items()),
                   reapplied=False)
     if module._diff:

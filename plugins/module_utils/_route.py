@@ -14,6 +14,8 @@ __metaclass__ = type
 import ipaddress
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec, netns_spec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import ABSENT, PRESENT, DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names import (
     COLLECTION_PROTO_ID,
     proto_names,
@@ -37,7 +39,7 @@ NEXTHOP_SPEC = dict(
     onlink=dict(type='bool', default=False),
 )
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     dest=dict(type='str', required=True),
     gateway=dict(type='str'),
     dev=dict(type='str'),
@@ -54,14 +56,7 @@ ARGUMENT_SPEC = dict(
     family=dict(type='str', choices=['ipv4', 'ipv6']),
     force=dict(type='bool', default=False),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-)
-ARGUMENT_SPEC.update(c.netns_spec())
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-    mutually_exclusive=[('nexthops', 'gateway'), ('nexthops', 'dev')],
-)
+), mutually_exclusive=[('nexthops', 'gateway'), ('nexthops', 'dev')]).merge(netns_spec())
 
 
 def _family(params):
@@ -195,23 +190,24 @@ def _hops(nexthops, with_dev):
 
 
 def differences(current, wanted, given):
-    """Names of the given attributes in which the kernel's route differs from the wanted one.
+    """A DifferenceTracker of the given attributes in which the kernel's route differs from the
+    wanted one.
 
     Attributes the user did not give are not compared at all: a connected route's `src`, the
     `pref` or `expires` a network manager adds, a `dev` the kernel derived from the gateway.
     """
-    diff = []
+    tracker = DifferenceTracker()
     for key in given:
         if key == 'nexthops':
             hop_devs = any(h['dev'] for h in wanted.get('nexthops') or [])
-            if _hops(current.get('nexthops'), hop_devs) != _hops(wanted.get('nexthops'), hop_devs):
-                diff.append(key)
+            differs = _hops(current.get('nexthops'), hop_devs) != _hops(wanted.get('nexthops'), hop_devs)
         elif key in ADDRESS_KEYS:
-            if _address(current.get(key)) != _address(wanted.get(key)):
-                diff.append(key)
-        elif current.get(key) != wanted.get(key):
-            diff.append(key)
-    return diff
+            differs = _address(current.get(key)) != _address(wanted.get(key))
+        else:
+            differs = current.get(key) != wanted.get(key)
+        if differs:
+            tracker.add(key, current.get(key), wanted.get(key))
+    return tracker
 
 
 def proto_label(number):
@@ -306,19 +302,18 @@ def run(module):
     present = params['state'] == 'present'
     ours = owners(params)
     force = bool(params.get('force'))
-    result = {'changed': False}
+    result = {}
+    tracker = DifferenceTracker()
     with Netlink(params.get('netns')) as nl:
         if present:
             check_devices(nl, wanted)
         current = find(nl, wanted)
         after = current
         if present:
-            diff = differences(current, wanted, given) if current else ['absent']
-            if diff:
+            tracker = differences(current, wanted, given) if current else tracker.add(ABSENT, None, wanted)
+            if not tracker.empty:
                 if current and current.get('proto') not in ours and not force:
-                    raise c.ValidationError(foreign_refusal(current, wanted, diff, params))
-                result['changed'] = True
-                result['differences'] = diff
+                    raise c.ValidationError(foreign_refusal(current, wanted, tracker.names(), params))
                 if current:
                     result['previous_proto'] = current.get('proto')
                 if module.check_mode:
@@ -328,7 +323,7 @@ def run(module):
                     after = find(nl, wanted)
         elif current:
             if current.get('proto') in ours or force:
-                result['changed'] = True
+                tracker.add(PRESENT, current, None)
                 result['previous_proto'] = current.get('proto')
                 after = None
                 if not module.check_mode:
@@ -341,6 +336,7 @@ def run(module):
                     'proto, unless force=true' % (
                         describe(current), proto_label(current.get('proto')),
                         ' or '.join(proto_label(p) for p in sorted(ours)))]
+    tracker.report(result)
     result['route'] = after
     if module._diff:
         result['diff'] = c.diff_of(current, after)

@@ -23,6 +23,8 @@ import re
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils._common import TABLE_MAX
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+\Z')
@@ -32,17 +34,11 @@ HEADER_START = '# Managed by multinic.routing (multinic.routing.rt_table)'
 HEADER = ('# Managed by multinic.routing (multinic.routing.rt_table): the name of routing table '
           '%d.\n# Changes made here are overwritten; remove it with state=absent.\n')
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     name=dict(type='str', required=True),
     id=dict(type='int'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-)
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
-    required_if=[('state', 'present', ['id'])],
-)
+), required_if=[('state', 'present', ['id'])])
 
 
 def check_name(name):
@@ -183,8 +179,8 @@ def run(module):
     warnings = []
     if params['state'] == 'present':
         path, before, after = plan_present(name, number)
-        changed = before != after
-        if changed and not module.check_mode:
+        tracker = DifferenceTracker().compare_object('content', before, after)
+        if not tracker.empty and not module.check_mode:
             _files.write_atomically(path, after, FILE_MODE)
             module.set_default_selinux_context(path, False)
     else:
@@ -194,10 +190,10 @@ def run(module):
             warnings.append('left %s in place: it was not written by this collection (no '
                             'multinic.routing header)' % path)
             after = before
-        changed = before != after
-        if changed and not module.check_mode:
+        tracker = DifferenceTracker().compare_object('content', before, after)
+        if not tracker.empty and not module.check_mode:
             remove(path)
-    result = {'changed': changed, 'name': name, 'id': number, 'path': path}
+    result = tracker.report({'name': name, 'id': number, 'path': path})
     if warnings:
         result['warnings'] = warnings
     if module._diff:

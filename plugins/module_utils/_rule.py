@@ -20,6 +20,8 @@ import socket
 
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec, netns_spec
+from ansible_collections.multinic.routing.plugins.module_utils._differences import ABSENT, PRESENT, DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names import (
     COLLECTION_PROTO_ID,
     table_name_of,
@@ -49,7 +51,7 @@ SELECTORS = ('from', 'to', 'iif', 'oif', 'fwmark', 'fwmask', 'ipproto', 'sport',
 # The rules the kernel creates in every namespace: (priority, table) of a bare lookup rule.
 KERNEL_DEFAULTS = {4: ((0, 255), (32766, 254), (32767, 253)), 6: ((0, 255), (32766, 254))}
 
-ARGUMENT_SPEC = dict(
+SPEC = ArgumentSpec(dict(
     priority=dict(type='int'),
     # `from` is a Python keyword; the option is still called `from` (module.params['from'])
     to=dict(type='str'),
@@ -70,18 +72,12 @@ ARGUMENT_SPEC = dict(
     family=dict(type='str', choices=['ipv4', 'ipv6']),
     proto=dict(type='str'),
     state=dict(type='str', default='present', choices=['present', 'absent']),
-)
-ARGUMENT_SPEC['from'] = dict(type='str')
-ARGUMENT_SPEC.update(c.netns_spec())
-
-MODULE_KWARGS = dict(
-    argument_spec=ARGUMENT_SPEC,
-    supports_check_mode=True,
+),
     # table and suppress_prefixlength belong to action=lookup, goto to action=goto
     mutually_exclusive=[('table', 'goto'), ('suppress_prefixlength', 'goto')],
     required_if=[('state', 'present', ['priority']), ('action', 'goto', ['goto'])],
     required_by={'fwmask': 'fwmark'},
-)
+).update_argspec(**{'from': dict(type='str')}).merge(netns_spec())
 
 
 def _selector_prefix(params, option):
@@ -365,7 +361,8 @@ def run(module):
     params = module.params
     wanted, given = build(params)
     present = params['state'] == 'present'
-    result = {'changed': False}
+    result = {}
+    tracker = DifferenceTracker()
     with Netlink(params.get('netns')) as nl:
         current = nl.rules(wanted['family'])
         if present:
@@ -379,7 +376,7 @@ def run(module):
                         '(it does not tell rules apart by the invert flag or the goto target); '
                         'remove that rule first or use another priority'
                         % (describe(wanted), describe(clash)))
-                result['changed'] = True
+                tracker.add(ABSENT, None, wanted)
                 if module.check_mode:
                     after = [wanted]
                 else:
@@ -400,7 +397,7 @@ def run(module):
             plan_delete(current, targets)
             after = []
             if targets:
-                result['changed'] = True
+                tracker.add(PRESENT, targets, None)
                 if not module.check_mode:
                     for r in targets:
                         nl.delete_rule(r)
@@ -408,6 +405,7 @@ def run(module):
                              if any(r == t for t in targets)]
             result['rule'] = None
             result['removed'] = targets
+    tracker.report(result)
     if module._diff:
         result['diff'] = {'before': {'rules': before}, 'after': {'rules': after}}
     return result

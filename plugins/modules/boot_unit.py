@@ -219,6 +219,16 @@ daemon_reload:
   returned: always
   type: bool
   sample: false
+differences:
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). The files written or removed, of V(state_file),
+      V(unit), V(enabled) (the C(.wants) link), V(applier), V(library) and V(state_dir).
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
+  type: list
+  elements: str
+  sample: [state_file, unit, enabled]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -228,7 +238,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _common
 
 
 def main():
-    module = AnsibleModule(**_boot_unit.MODULE_KWARGS)
+    module = AnsibleModule(**_boot_unit.SPEC.module_kwargs())
     _common.run_module(module, _boot_unit.run)
 
 

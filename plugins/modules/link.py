@@ -165,8 +165,12 @@ link:
     mtu: 1500
     addresses: [10.240.64.4/24]
 differences:
-  description: What differed from the wanted settings (C(netns) when the interface was moved).
-  returned: when changed
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). The settings that differ, of V(netns) (the interface
+      is moved), V(state), V(mtu) and V(addresses).
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
   type: list
   elements: str
   sample: [netns]
@@ -179,7 +183,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _link
 
 
 def main():
-    module = AnsibleModule(**_link.MODULE_KWARGS)
+    module = AnsibleModule(**_link.SPEC.module_kwargs())
     _common.run_module(module, _link.run)
 
 

@@ -171,6 +171,16 @@ destroyed:
   type: list
   elements: str
   sample: [veth0]
+differences:
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). V(absent) when the namespace did not exist and is
+      created, V(present) when it existed and is removed.
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
+  type: list
+  elements: str
+  sample: [absent]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -180,7 +190,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _netns
 
 
 def main():
-    module = AnsibleModule(**_netns.MODULE_KWARGS)
+    module = AnsibleModule(**_netns.SPEC.module_kwargs())
     _common.run_module(module, _netns.run)
 
 

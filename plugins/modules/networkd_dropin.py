@@ -137,6 +137,17 @@ reloaded:
   description: Whether networkd was told to reload (and configured the link).
   returned: always
   type: bool
+differences:
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). V(absent) when the drop-in did not exist and is
+      created, V(present) when it existed and is removed; V(content) when it is rewritten;
+      V(stale) when drop-ins of the same name for another C(.network) file are removed.
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
+  type: list
+  elements: str
+  sample: [content]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -146,7 +157,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 
 
 def main():
-    module = AnsibleModule(**_networkd.MODULE_KWARGS)
+    module = AnsibleModule(**_networkd.SPEC.module_kwargs())
     _common.run_module(module, _networkd.run)
 
 

@@ -138,6 +138,17 @@ reapplied:
   description: Whether C(nmcli device reapply) ran (and the kernel then held the entries).
   returned: always
   type: bool
+differences:
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). V(routes) and V(rules) when entries are added to or
+      removed from the profile, V(record) when the record changes, V(live) when the profile
+      holds every entry but the kernel lacks some (the profile is reapplied).
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
+  type: list
+  elements: str
+  sample: [routes, record]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -147,7 +158,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _nm
 
 
 def main():
-    module = AnsibleModule(**_nm.MODULE_KWARGS)
+    module = AnsibleModule(**_nm.SPEC.module_kwargs())
     _common.run_module(module, _nm.run)
 
 

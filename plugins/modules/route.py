@@ -269,8 +269,14 @@ route:
     mtu: null
     nexthops: null
 differences:
-  description: Attributes that differed from the kernel's route (C(absent) when there was none).
-  returned: when changed and O(state=present)
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). V(absent) when the route did not exist and is created,
+      V(present) when it existed and is removed; otherwise the attributes that differ, of
+      V(type), V(gateway), V(dev), V(src), V(scope), V(mtu), V(onlink), V(nexthops) and V(proto)
+      (only those the task gives are compared).
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
   type: list
   elements: str
   sample: [gateway]
@@ -291,7 +297,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _route
 
 
 def main():
-    module = AnsibleModule(**_route.MODULE_KWARGS)
+    module = AnsibleModule(**_route.SPEC.module_kwargs())
     _common.run_module(module, _route.run)
 
 

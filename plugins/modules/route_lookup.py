@@ -217,7 +217,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _lookup
 
 
 def main():
-    module = AnsibleModule(**_lookup.MODULE_KWARGS)
+    module = AnsibleModule(**_lookup.SPEC.module_kwargs())
     _common.run_module(module, _lookup.run)
 
 

@@ -462,7 +462,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _facts
 
 
 def main():
-    module = AnsibleModule(**_facts.MODULE_KWARGS)
+    module = AnsibleModule(**_facts.SPEC.module_kwargs())
     _common.run_module(module, _facts.run)
 
 

@@ -105,6 +105,16 @@ path:
   returned: always
   type: str
   sample: /etc/iproute2/rt_tables.d/data.conf
+differences:
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). V(absent) when the file did not exist and is created,
+      V(present) when it existed and is removed; V(content) when it is rewritten.
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
+  type: list
+  elements: str
+  sample: [absent]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -114,7 +124,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _rt_table
 
 
 def main():
-    module = AnsibleModule(**_rt_table.MODULE_KWARGS)
+    module = AnsibleModule(**_rt_table.SPEC.module_kwargs())
     _common.run_module(module, _rt_table.run, needs_pyroute2=False)
 
 

@@ -265,6 +265,17 @@ removed:
   type: list
   elements: dict
   sample: []
+differences:
+  description:
+    - What differed from the task, in the order found (the same shape in every module of this
+      collection that changes something). V(absent) when the rule did not exist and is created,
+      V(present) when it existed and is removed (one entry for all the rules O(state=absent)
+      deletes); a rule that exists is never changed.
+    - Empty exactly when C(changed) is false; in check mode, what a real run would change.
+  returned: always
+  type: list
+  elements: str
+  sample: [absent]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -274,7 +285,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _rule
 
 
 def main():
-    module = AnsibleModule(**_rule.MODULE_KWARGS)
+    module = AnsibleModule(**_rule.SPEC.module_kwargs())
     _common.run_module(module, _rule.run)
 
 

@@ -85,6 +85,8 @@ def check_run_rerun(run, observe, same=('changed',), rerun=True):
     Check mode must succeed and leave ``observe()`` as it was; the real run must succeed and
     report for every key in ``same`` what check mode predicted; the same call again (unless
     ``rerun`` is false) must succeed, report no change and leave ``observe()`` as it was.
+    Every run reports ``differences`` (the one difference tracker's list): the real run the
+    ones check mode predicted, non-empty exactly when it changed something; empty on the rerun.
     Returns (check, first, second); second is None without ``rerun``.
     """
     before = observe()
@@ -95,11 +97,13 @@ def check_run_rerun(run, observe, same=('changed',), rerun=True):
     assert first['rc'] == 0, first
     for key in same:
         assert check.get(key) == first.get(key), (key, check.get(key), first.get(key))
+    assert check['differences'] == first['differences'], (check['differences'], first['differences'])
+    assert bool(first['differences']) is first['changed'], first
     if not rerun:
         return check, first, None
     after = observe()
     second = run(False)
-    assert second['rc'] == 0 and second['changed'] is False, second
+    assert second['rc'] == 0 and second['changed'] is False and second['differences'] == [], second
     assert observe() == after, 'the second run changed the state'
     return check, first, second
 

@@ -38,14 +38,14 @@ def listed():
 
 def test_create_like_ip_netns_add(name):
     check = run_module('netns', dict(name=name), check_mode=True, diff=True)
-    assert check['rc'] == 0 and check['changed'] is True, check
+    assert check['rc'] == 0 and check['changed'] is True and check['differences'] == ['absent'], check
     assert check['diff'] == {'before': {'name': name, 'exists': False},
                              'after': {'name': name, 'exists': True}}
     assert name not in listed() and not os.path.exists('/run/netns/%s' % name), \
         'check mode created the namespace'
 
     res = run_module('netns', dict(name=name), diff=True)
-    assert res['rc'] == 0 and res['changed'] is True, res
+    assert res['rc'] == 0 and res['changed'] is True and res['differences'] == ['absent'], res
     assert res['name'] == name and res['exists'] is True and res['path'] == '/run/netns/%s' % name
     assert res['diff'] == check['diff']
     assert name in listed()
@@ -65,6 +65,7 @@ def test_create_like_ip_netns_add(name):
     assert again['rc'] == 0 and again['changed'] is False, again
     again = run_module('netns', dict(name=name), diff=True)
     assert again['rc'] == 0 and again['changed'] is False and again['exists'] is True, again
+    assert again['differences'] == []
     assert again['diff']['before'] == again['diff']['after'] == {'name': name, 'exists': True}
 
 
@@ -72,6 +73,7 @@ def test_delete_like_ip_netns_del(name):
     sh('ip', 'netns', 'add', name)
     check = run_module('netns', dict(name=name, state='absent'), check_mode=True, diff=True)
     assert check['rc'] == 0 and check['changed'] is True and check['exists'] is False, check
+    assert check['differences'] == ['present']
     assert check['diff'] == {'before': {'name': name, 'exists': True},
                              'after': {'name': name, 'exists': False}}
     assert name in listed(), 'check mode deleted the namespace'
@@ -80,6 +82,7 @@ def test_delete_like_ip_netns_del(name):
 
     res = run_module('netns', dict(name=name, state='absent'), diff=True)
     assert res['rc'] == 0 and res['changed'] is True and res['exists'] is False, res
+    assert res['differences'] == ['present']
     assert (res['pids'], res['moved_back'], res['destroyed']) == ([], [], [])
     assert 'warnings' not in res, res
     assert name not in listed() and not os.path.exists('/run/netns/%s' % name)
@@ -88,7 +91,7 @@ def test_delete_like_ip_netns_del(name):
     assert proc.returncode != 0
 
     again = run_module('netns', dict(name=name, state='absent'), diff=True)
-    assert again['rc'] == 0 and again['changed'] is False, again
+    assert again['rc'] == 0 and again['changed'] is False and again['differences'] == [], again
     assert again['diff']['before'] == again['diff']['after'] == {'name': name, 'exists': False}
     assert (again['pids'], again['moved_back'], again['destroyed']) == ([], [], [])
 

@@ -65,6 +65,7 @@ def test_add_ipv4_route_with_gateway(ns):
     assert route['gateway'] == '10.0.0.2' and route['dev'] == 'veth0'
     assert route['protocol'] in ('241', 241, 'multinic')
     assert res['diff']['before'] == {} and res['diff']['after']['gateway'] == '10.0.0.2'
+    assert res['differences'] == ['absent']
 
 
 def test_replace_in_place_never_duplicates(ns):
@@ -188,9 +189,10 @@ def test_absent_is_idempotent_and_check_safe(ns):
     assert run_module('route', args, check_mode=True)['changed'] is True
     assert one(ns, '10.240.128.0/24') is not None
     res = run_module('route', args, diff=True)
-    assert res['changed'] is True and res['diff']['after'] == {}
+    assert res['changed'] is True and res['diff']['after'] == {} and res['differences'] == ['present']
     assert one(ns, '10.240.128.0/24') is None
-    assert run_module('route', args)['changed'] is False
+    again = run_module('route', args)
+    assert again['changed'] is False and again['differences'] == []
 
 
 def settled(ns):

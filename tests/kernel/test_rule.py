@@ -150,9 +150,10 @@ def test_every_selector_at_once_ipv4(ns):
     assert rule['sport'] == [1000, 2000] and rule['dport'] == [80, 80] and rule['uidrange'] == [5, 10]
     assert rule['fwmark'] == 16 and rule['fwmask'] == 255 and rule['ipproto'] == 6
     assert rule['table'] == 70000 and rule['suppress_prefixlength'] == 8
+    assert res['differences'] == ['absent']
     # and it goes away with exactly the same options
     gone = apply(ns, state='absent', **args)
-    assert gone['changed'] is True and at(ns, 1000) == []
+    assert gone['changed'] is True and at(ns, 1000) == [] and gone['differences'] == ['present']
     assert gone['removed'] == [rule]
 
 

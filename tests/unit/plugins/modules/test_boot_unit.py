@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of multinic.routing.boot_unit and the pieces of its applier, without writing anything.
 
-Steps are validated with the real argument specs of the modules they name (ArgumentSpecValidator),
+Steps are validated with the real argument specs of the modules they name (their SPEC),
 as the module does; whole-module runs use check mode. Writing the files and applying them with the
 installed applier is tested in tests/kernel/test_boot_unit.py inside a private mount namespace.
 """
@@ -17,8 +17,6 @@ import os
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_unit
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
@@ -28,7 +26,7 @@ MODULE_UTILS = os.path.dirname(os.path.abspath(_boot_unit.__file__))
 
 
 def params(**args):
-    result = ArgumentSpecValidator(_boot_unit.ARGUMENT_SPEC, **_boot_unit.module_kwargs(_boot_unit)).validate(args)
+    result = _boot_unit.SPEC.validate(args)
     if result.error_messages:
         raise ValueError(result.error_messages)
     return result.validated_parameters
@@ -64,7 +62,7 @@ def test_steps_are_normalised_by_their_modules_specs():
                     'source_netns': None, 'mtu': None}
     route = got['steps'][3]['params']
     assert route['table'] == 'main' and route['type'] == 'unicast' and route['state'] == 'present'
-    assert set(route) == set(_boot_unit._route.ARGUMENT_SPEC)
+    assert set(route) == set(_boot_unit._route.SPEC.argument_spec)
 
 
 def test_rule_step_keeps_from():
@@ -129,8 +127,7 @@ def test_good_names(name):
 
 def test_argument_spec():
     def errors(**args):
-        kw = _boot_unit.module_kwargs(_boot_unit)
-        return ' '.join(ArgumentSpecValidator(_boot_unit.ARGUMENT_SPEC, **kw).validate(args).error_messages)
+        return ' '.join(_boot_unit.SPEC.validate(args).error_messages)
     assert 'steps' in errors(name='x', order='before-network')
     assert 'order' in errors(name='x', steps=[])
     assert errors(name='x', state='absent') == ''

@@ -13,8 +13,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
@@ -22,8 +20,7 @@ from tests.kernel.conftest import run_module
 
 
 def params(**args):
-    kw = _link.MODULE_KWARGS
-    result = ArgumentSpecValidator(kw['argument_spec']).validate(args)
+    result = _link.SPEC.validate(args)
     if result.error_messages:
         raise ValueError(result.error_messages)
     return result.validated_parameters
@@ -40,11 +37,11 @@ def test_defaults():
 
 
 def test_spec_matches_the_interface():
-    spec = _link.ARGUMENT_SPEC
+    spec = _link.SPEC.argument_spec
     assert set(spec) == {'name', 'netns', 'source_netns', 'state', 'mtu', 'addresses'}
     assert spec['state']['choices'] == ['present', 'up', 'down']
     assert spec['addresses'] == {'type': 'list', 'elements': 'str'}
-    assert _link.MODULE_KWARGS['supports_check_mode'] is True
+    assert _link.SPEC.module_kwargs()['supports_check_mode'] is True
 
 
 def test_addresses_are_canonical_and_keep_their_order():
@@ -115,14 +112,15 @@ def test_plan_move_keeps_everything_but_the_namespace():
                 {'family': 6, 'cidr': '2001:db8::4/64', 'broadcast': None},
                 {'family': 6, 'cidr': 'fe80::1/64', 'broadcast': None}]}
     want = wanted(name='ens4', netns='data')
-    before, after, differences = _link.plan(want, None, snap)
-    assert differences == ['netns']
+    before, after, tracker = _link.plan(want, None, snap)
+    assert tracker.names() == ['netns']
+    assert tracker.before_after() == ({'netns': None}, {'netns': 'data'})
     assert before == {'name': 'ens4', 'netns': None, 'state': 'up', 'mtu': 1500,
                       'addresses': ['10.240.64.4/24', '2001:db8::4/64']}
     assert after == dict(before, netns='data')
     want = wanted(name='ens4', netns='data', state='down', mtu=9000, addresses=['10.1.0.4/24'])
-    _before, after, differences = _link.plan(want, 'data', snap)
-    assert differences == ['state', 'mtu', 'addresses']
+    _before, after, tracker = _link.plan(want, 'data', snap)
+    assert tracker.names() == ['state', 'mtu', 'addresses']
     assert after['addresses'] == ['10.1.0.4/24']
 
 

@@ -13,8 +13,6 @@ import os
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
 from ansible_collections.multinic.routing.plugins.module_utils import _netns_files
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
@@ -23,12 +21,12 @@ from tests.kernel.conftest import run_module
 
 
 def validate(**args):
-    return ArgumentSpecValidator(_netns.MODULE_KWARGS['argument_spec']).validate(args)
+    return _netns.SPEC.validate(args)
 
 
 def test_spec_has_no_netns_option():
     """`name` is the namespace managed; a `netns` option would contradict it."""
-    assert set(_netns.ARGUMENT_SPEC) == {'name', 'state', 'force'}
+    assert set(_netns.SPEC.argument_spec) == {'name', 'state', 'force'}
     result = validate(name='data', netns='other')
     assert result.error_messages and 'netns' in result.error_messages[0]
 

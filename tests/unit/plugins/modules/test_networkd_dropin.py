@@ -14,8 +14,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
@@ -24,7 +22,7 @@ def build(util=_networkd, **params):
     """Through the real argument spec of the module whose logic is `util` (nm_profile's too)."""
     params.setdefault('interface', 'ens4')
     params.setdefault('name', 'custom_routes')
-    result = ArgumentSpecValidator(util.ARGUMENT_SPEC).validate(params)
+    result = util.SPEC.validate(params)
     assert not result.error_messages, result.error_messages
     return util.build(result.validated_parameters)
 
@@ -98,3 +96,43 @@ def test_absent_needs_no_entries():
 def test_dropin_path_sits_next_to_the_file_networkd_uses():
     assert _networkd.dropin_path('/run/systemd/network/10-netplan-ens4.network', 'custom_routes') == \
         '/etc/systemd/network/10-netplan-ens4.network.d/60-multinic-custom_routes.conf'
+
+
+class CheckModule(object):
+    """What run() uses of AnsibleModule, in check mode (nothing is written)."""
+
+    def __init__(self, **params):
+        params.setdefault('interface', 'ens4')
+        params.setdefault('name', 'custom_routes')
+        self.params = _networkd.SPEC.validate(params).validated_parameters
+        self.check_mode = True
+        self._diff = False
+
+
+@pytest.fixture
+def dropins(monkeypatch):
+    """The drop-in files run() sees, by path; the interface's .network file is fixed."""
+    files = {}
+    monkeypatch.setattr(_networkd, 'network_file_of', lambda interface: (3, '/run/systemd/network/10-ens4.network'))
+    monkeypatch.setattr(_networkd._managers, 'read_file', files.get)
+    monkeypatch.setattr(_networkd, 'ours_for', lambda interface, name: sorted(
+        p for p in files if p.endswith('/' + _networkd.file_name(name))))
+    return files
+
+
+def test_differences_of_a_drop_in(dropins):
+    routes = [{'dest': '10.240.128.0/24', 'gateway': '10.240.64.1'}]
+    path = _networkd.dropin_path('10-ens4.network', 'custom_routes')
+    first = _networkd.run(CheckModule(routes=routes))
+    assert (first['changed'], first['differences'], first['path']) == (True, ['absent'], path)
+    dropins[path] = first['content']
+    assert _networkd.run(CheckModule(routes=routes))['differences'] == []
+    other = dict(routes[0], gateway='10.240.64.2')
+    assert _networkd.run(CheckModule(routes=[other]))['differences'] == ['content']
+    stale = _networkd.dropin_path('20-ens4.network', 'custom_routes')
+    dropins[stale] = first['content']
+    assert _networkd.run(CheckModule(routes=routes))['differences'] == ['stale']
+    gone = _networkd.run(CheckModule(state='absent'))
+    assert (gone['changed'], gone['differences']) == (True, ['present'])
+    dropins.clear()
+    assert _networkd.run(CheckModule(state='absent'))['differences'] == []

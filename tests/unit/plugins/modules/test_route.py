@@ -9,16 +9,12 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
 
 def params(**args):
-    kw = _route.MODULE_KWARGS
-    validator = ArgumentSpecValidator(kw['argument_spec'], mutually_exclusive=kw.get('mutually_exclusive'))
-    result = validator.validate(args)
+    result = _route.SPEC.validate(args)
     if result.error_messages:
         raise ValueError(result.error_messages)
     return result.validated_parameters
@@ -113,13 +109,13 @@ def test_only_what_was_given_is_compared():
     base = wanted(dest='10.9.0.0/24', gateway='10.0.0.2')
     compared = given(dest='10.9.0.0/24', gateway='10.0.0.2')
     kernel = dict(base, dev='veth0', proto=4, src='10.0.0.1', mtu=1500, onlink=True, scope='link')
-    assert _route.differences(kernel, base, compared) == []
-    assert _route.differences(kernel, base, compared + ('proto',)) == ['proto']
-    assert _route.differences(dict(kernel, gateway='10.0.0.3'), base, compared) == ['gateway']
-    assert _route.differences(dict(kernel, type='blackhole'), base, compared) == ['type']
+    assert _route.differences(kernel, base, compared).names() == []
+    assert _route.differences(kernel, base, compared + ('proto',)).names() == ['proto']
+    assert _route.differences(dict(kernel, gateway='10.0.0.3'), base, compared).names() == ['gateway']
+    assert _route.differences(dict(kernel, type='blackhole'), base, compared).names() == ['type']
     pinned = wanted(dest='10.9.0.0/24', gateway='10.0.0.2', dev='veth1', onlink=False)
     assert _route.differences(kernel, pinned, given(dest='10.9.0.0/24', gateway='10.0.0.2',
-                                                    dev='veth1', onlink=False)) == ['dev', 'onlink']
+                                                    dev='veth1', onlink=False)).names() == ['dev', 'onlink']
     assert _route.same_identity(kernel, base)
     assert not _route.same_identity(dict(kernel, metric=7), base)
 
@@ -128,7 +124,7 @@ def test_addresses_compare_the_way_the_kernel_means_them():
     six = wanted(dest='2001:0DB8:0099::/64', gateway='2001:0db8:0:0::0002')
     assert six['dest'] == '2001:db8:99::/64' and six['gateway'] == '2001:db8::2'
     kernel = dict(six, gateway='2001:db8::2')
-    assert _route.differences(kernel, six, ('type', 'gateway')) == []
+    assert _route.differences(kernel, six, ('type', 'gateway')).empty
     assert wanted(dest='::/0', gateway='2001:db8::1')['dest'] == 'default'
     assert wanted(dest='10.0.0.0/24', dev='e', table='0xfe')['table'] == 254
 
@@ -142,7 +138,7 @@ def test_refusal_names_owner_and_differences():
     task = params(dest='10.0.0.0/24', dev='veth1')
     route, compared = _route.build(task)
     kernel = dict(route, dev='veth0', proto=2, src='10.0.0.1')
-    diff = _route.differences(kernel, route, compared)
+    diff = _route.differences(kernel, route, compared).names()
     msg = _route.foreign_refusal(kernel, route, diff, task)
     assert 'proto kernel (2)' in msg and 'dev (kernel: veth0, task: veth1)' in msg
     assert 'force=true' in msg and 'proto=kernel' in msg and 'src' not in msg.split('differs')[1]

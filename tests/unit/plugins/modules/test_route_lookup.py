@@ -11,8 +11,6 @@ __metaclass__ = type
 import pytest
 import yaml
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.doc_fragments.netns import ModuleDocFragment
 from ansible_collections.multinic.routing.plugins.module_utils import _lookup
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
@@ -20,8 +18,7 @@ from ansible_collections.multinic.routing.plugins.modules import route_lookup
 
 
 def params(**args):
-    kw = _lookup.MODULE_KWARGS
-    result = ArgumentSpecValidator(kw['argument_spec'], required_by=kw.get('required_by')).validate(args)
+    result = _lookup.SPEC.validate(args)
     if result.error_messages:
         raise ValueError(result.error_messages)
     return result.validated_parameters
@@ -86,14 +83,14 @@ def test_describe_query():
 
 
 def test_check_mode_is_declared():
-    assert _lookup.MODULE_KWARGS['supports_check_mode'] is True
+    assert _lookup.SPEC.module_kwargs()['supports_check_mode'] is True
 
 
 def test_documentation_matches_the_argument_spec():
     doc = yaml.safe_load(route_lookup.DOCUMENTATION)
     options = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options']
     options.update(doc['options'])
-    spec = _lookup.ARGUMENT_SPEC
+    spec = _lookup.SPEC.argument_spec
     assert set(options) == set(spec)
     for name, arg in spec.items():
         for key in ('type', 'elements', 'default', 'choices', 'required'):

@@ -11,8 +11,6 @@ __metaclass__ = type
 import pytest
 import yaml
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.doc_fragments.netns import ModuleDocFragment
 from ansible_collections.multinic.routing.plugins.module_utils import _facts
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
@@ -20,8 +18,7 @@ from ansible_collections.multinic.routing.plugins.modules import routing_facts
 
 
 def params(**args):
-    kw = _facts.MODULE_KWARGS
-    result = ArgumentSpecValidator(kw['argument_spec']).validate(args)
+    result = _facts.SPEC.validate(args)
     if result.error_messages:
         raise ValueError(result.error_messages)
     return result.validated_parameters
@@ -79,7 +76,7 @@ def test_bad_input_names_option_and_value(args, needle):
 
 
 def test_check_mode_is_declared():
-    assert _facts.MODULE_KWARGS['supports_check_mode'] is True
+    assert _facts.SPEC.module_kwargs()['supports_check_mode'] is True
 
 
 def _documented_options():
@@ -94,7 +91,7 @@ def _documented_options():
 
 def test_documentation_matches_the_argument_spec():
     doc, options = _documented_options()
-    spec = _facts.ARGUMENT_SPEC
+    spec = _facts.SPEC.argument_spec
     assert set(options) == set(spec)
     for name, arg in spec.items():
         documented = options[name]

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation of multinic.routing.rt_table, without writing anything.
 
-The argument spec is the module's real one (ArgumentSpecValidator); names and ids go through
+The argument spec is the module's real one (_rt_table.SPEC); names and ids go through
 the checks the module runs before it reads or writes any file. Whole-module runs use check
 mode, so even a validation bug could not write to the host's /etc/iproute2. File handling is
 tested in tests/kernel/test_rt_table.py inside a private /etc/iproute2.
@@ -15,17 +15,13 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _rt_table
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 from tests.kernel.conftest import run_module
 
 
 def validate(**params):
-    kwargs = dict((k, v) for k, v in _rt_table.MODULE_KWARGS.items()
-                  if k not in ('argument_spec', 'supports_check_mode'))
-    return ArgumentSpecValidator(_rt_table.ARGUMENT_SPEC, **kwargs).validate(params)
+    return _rt_table.SPEC.validate(params)
 
 
 BAD_NAMES = [

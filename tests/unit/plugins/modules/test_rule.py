@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validation and planning of multinic.routing.rule, without touching the kernel.
 
-Parameters go through the module's real argument spec (ArgumentSpecValidator with the same
+Parameters go through the module's real argument spec (_rule.SPEC, the options and
 constraints AnsibleModule gets), then through _rule.build, the step that runs before any
 netlink socket is opened. A few cases run the whole module (check mode, in a namespace that
 does not exist, so even a validation bug could not change anything).
@@ -15,8 +15,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 from tests.kernel.conftest import run_module
@@ -25,10 +23,7 @@ NO_NS = 'mnt-unit-no-such-namespace'
 
 
 def validate(**params):
-    kwargs = dict((k, v) for k, v in _rule.MODULE_KWARGS.items()
-                  if k not in ('argument_spec', 'supports_check_mode'))
-    result = ArgumentSpecValidator(_rule.ARGUMENT_SPEC, **kwargs).validate(params)
-    return result
+    return _rule.SPEC.validate(params)
 
 
 def build(**params):
