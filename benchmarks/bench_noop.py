@@ -16,7 +16,8 @@ filled with `ip -batch` (foreign: proto static routes via a veth peer, rules fro
 addresses), the task's route or rule is added once by the module, and then, REPEAT times each:
 
   no-op   the module run the way Ansible runs it (a Python subprocess reading its arguments on
-          stdin) with the route/rule already there: wall seconds and the process' peak RSS
+          stdin) with the route/rule already there: wall seconds, the process' CPU seconds
+          (user + system: what a loaded machine changes least) and its peak RSS
   ip      `ip -j route show table main` / `ip -j rule show` on the same namespace
 
 Printed per size: medians, the no-op's cost over the size-0 baseline measured in the same run,
@@ -89,28 +90,30 @@ def run_module(env, name, args):
     env = dict(env, BENCH_MODULE=PKG + name)   # not in argv: a module reads its arguments from argv[1]
     elapsed, out, err = measured([sys.executable, '-c', CHILD], payload, env)
     result = json.loads(out)
-    return elapsed, int(bench_words(err)['peak_kib']) / 1024.0, result
+    words = bench_words(err)
+    return elapsed, int(words['peak_kib']) / 1024.0, float(words['cpu_s']), result
 
 
 def measure(env, kind, count, repeat, cleanup):
     netns = namespace(cleanup)
     fill(netns, kind, count)
     name, args = task(kind, netns)
-    first = run_module(env, name, args)[2]
+    first = run_module(env, name, args)[3]
     if first.get('failed'):
         raise SystemExit('%s failed: %s' % (name, first.get('msg')))
     ip_argv = (['ip', '-n', netns, '-j', 'route', 'show', 'table', 'main'] if kind == 'route'
                else ['ip', '-n', netns, '-j', 'rule', 'show'])
-    noop, rss, ip = [], [], []
+    noop, rss, cpu, ip = [], [], [], []
     for _run in range(repeat):
-        elapsed, peak, result = run_module(env, name, args)
+        elapsed, peak, cpu_s, result = run_module(env, name, args)
         if result.get('changed') or result.get('failed'):
             raise SystemExit('the no-op %s run was not a no-op: %s' % (name, result))
         noop.append(elapsed)
+        cpu.append(cpu_s)
         rss.append(peak)
         ip.append(measured(ip_argv)[0])
     cleanup.pop()()     # the namespace goes now: big tables cost memory
-    return stats(noop), max(rss), stats(ip)
+    return stats(noop), max(rss), stats(cpu), stats(ip)
 
 
 def main():
@@ -131,16 +134,19 @@ def main():
               % (getattr(pyroute2, '__version__', '?'), opts.repeat))
         for kind, sizes in (('route', opts.routes), ('rule', opts.rules)):
             sizes = [int(s) for s in sizes.split(',') if s.strip()]
-            base = None
-            print('\n%-6s %8s %24s %10s %18s %12s %14s'
-                  % (kind, 'foreign', 'no-op s', 'RSS MiB', 'ip s', 'over base s', 'over/ip'))
+            base = cpu_base = None
+            print('\n%-6s %8s %24s %10s %10s %12s %12s %12s %8s'
+                  % (kind, 'foreign', 'no-op s', 'CPU s', 'RSS MiB', 'ip s', 'over base s',
+                     'CPU over', 'over/ip'))
             for count in sizes:
-                (med, low, high), peak, (ip_med, _l, _h) = measure(env, kind, count, opts.repeat,
-                                                                   cleanup)
+                (med, low, high), peak, (cpu_med, _cl, _ch), (ip_med, _l, _h) = measure(
+                    env, kind, count, opts.repeat, cleanup)
                 base = med if base is None else base
+                cpu_base = cpu_med if cpu_base is None else cpu_base
                 over = med - base
-                print('%-6s %8d %10.3f (%.3f..%.3f) %10.1f %18.3f %12.3f %14s'
-                      % (kind, count, med, low, high, peak, ip_med, over,
+                print('%-6s %8d %10.3f (%.3f..%.3f) %10.3f %10.1f %12.3f %12.3f %12.3f %8s'
+                      % (kind, count, med, low, high, cpu_med, peak, ip_med, over,
+                         cpu_med - cpu_base,
                          '%.1fx' % (over / ip_med) if count and over > 0 and ip_med > 0 else '-'))
                 sys.stdout.flush()
     finally:

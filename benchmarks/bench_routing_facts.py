@@ -44,13 +44,17 @@ MODULE = 'ansible_collections.multinic.routing.plugins.modules.routing_facts'
 # Printed at the child's exit: VmHWM, the peak of that process' own memory (ru_maxrss would also
 # count the parent's memory at fork time, which the kernel carries over exec).
 PEAK_RSS = r'''
-import atexit as _atexit, sys as _sys
+import atexit as _atexit, os as _os, sys as _sys
 
 def _peak_rss():
     with open('/proc/self/status') as status:
         for line in status:
             if line.startswith('VmHWM:'):
                 _sys.stderr.write('BENCH peak_kib=%s\n' % line.split()[1])
+    # CPU seconds (user + system) of the whole process: unlike wall time, hardly changed by
+    # other load on the machine
+    _times = _os.times()
+    _sys.stderr.write('BENCH cpu_s=%.4f\n' % (_times[0] + _times[1]))
 
 _atexit.register(_peak_rss)
 '''

@@ -18,6 +18,12 @@ Design:
   the kernel itself filters route dumps by table (``ip route show table N`` does the same).
 - A dump the kernel flags "interrupted" (NLM_F_DUMP_INTR) is read again, a bounded number of
   times.
+- Route and rule dumps, which can hold hundreds of thousands of entries that are not the
+  collection's, are not parsed by pyroute2 (it needs tens of seconds for 100,000 routes): they
+  are read as raw bytes from a second, plain rtnetlink socket opened beside pyroute2's in the
+  same namespace, and the codec's small decoder reads only the messages that can be the ones
+  asked for (a route by its prefix, rules by priority). Links are looked up by name or index
+  (RTM_GETLINK without a dump), not by listing them all.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,6 +32,7 @@ __metaclass__ = type
 
 import errno
 import os
+import socket
 import time
 
 from ansible_collections.multinic.routing.plugins.module_utils import _netns_files
@@ -38,6 +45,22 @@ from ansible_collections.multinic.routing.plugins.module_utils._errors import Ne
 DUMP_ATTEMPTS = 5
 DUMP_RETRY_DELAY = 0.05
 NLM_F_DUMP_INTR = 0x10
+NETLINK_ROUTE = 0
+SOL_NETLINK = 270
+NETLINK_GET_STRICT_CHK = 12
+RAW_RECV_SIZE = 1 << 16     # the kernel fills at most 32 KiB per datagram of a dump
+
+
+def _open_raw_socket():
+    """A plain rtnetlink socket with strict checking, for the dumps the codec decodes itself."""
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+    try:
+        sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1)
+        sock.bind((0, 0))
+    except Exception:
+        sock.close()
+        raise
+    return sock
 
 
 def _open_socket():
@@ -67,12 +90,16 @@ class Netlink(object):
     def __init__(self, netns=None):
         self.netns = netns
         self._names = None
+        self.raw = None
+        self._seq = 0
         try:
             if netns:
                 with _netns_files.Entered(netns):
                     self.ipr = _open_socket()
+                    self.raw = _open_raw_socket()
             else:
                 self.ipr = _open_socket()
+                self.raw = _open_raw_socket()
         except NetlinkFailure:
             raise
         except (pr.NetlinkError, OSError) as exc:
@@ -91,6 +118,10 @@ class Netlink(object):
         return False
 
     def close(self):
+        raw = getattr(self, 'raw', None)
+        if raw is not None:
+            self.raw = None
+            raw.close()
         ipr = getattr(self, 'ipr', None)
         if ipr is not None:
             self.ipr = None
@@ -143,6 +174,40 @@ class Netlink(object):
             'being added and removed); nothing was changed, try again'
             % (action, self.where, DUMP_ATTEMPTS), -1)
 
+    def _dump_raw(self, msg, msg_type, action, pick):
+        """What ``pick`` keeps of a dump read from the raw socket (see codec.scan).
+
+        Read again when the kernel flags it NLM_F_DUMP_INTR, like _dump(). Nothing but the
+        items picked is kept, so memory does not grow with the size of the dump.
+        """
+        for attempt in range(DUMP_ATTEMPTS):
+            if attempt:
+                Netlink.dump_retries += 1
+                time.sleep(DUMP_RETRY_DELAY * 2 ** (attempt - 1))
+            self._seq += 1
+            seq = self._seq
+            request = codec.request_bytes(msg, msg_type, pr.NLM_F_REQUEST | pr.NLM_F_DUMP, seq)
+            items, interrupted = [], False
+            try:
+                self.raw.send(request)
+                done = False
+                while not done:
+                    found, done, torn, code = codec.scan(self.raw.recv(RAW_RECV_SIZE), seq, pick)
+                    if code:
+                        raise NetlinkFailure(describe_error(OSError(code, os.strerror(code)),
+                                                            '%s in %s' % (action, self.where)), code)
+                    items.extend(found)
+                    interrupted = interrupted or torn
+            except (OSError, socket.error) as exc:
+                raise NetlinkFailure(describe_error(exc, '%s in %s' % (action, self.where)), exc.errno)
+            if not interrupted:
+                return items
+        raise NetlinkFailure(
+            '%s in %s failed: the kernel interrupted the dump %d times in a row because the '
+            'list kept changing while it was read (NLM_F_DUMP_INTR: links, addresses or routes '
+            'being added and removed); nothing was changed, try again'
+            % (action, self.where, DUMP_ATTEMPTS), -1)
+
     # -- links -----------------------------------------------------------------------------
     def links(self):
         """Every link: index, name, kind, up, operstate, mtu, mac, master."""
@@ -151,11 +216,30 @@ class Netlink(object):
         self._names = dict((item['index'], item['name']) for item in result)
         return result
 
-    def link_by_name(self, name):
-        for item in self.links():
-            if item['name'] == name:
-                return item
+    def _get_link(self, msg, what):
+        """One link asked for by name or index (RTM_GETLINK, no dump), or None."""
+        try:
+            answer = self._request(msg, pr.RTM_GETLINK, pr.NLM_F_REQUEST, 'looking up link %s' % what)
+        except NetlinkFailure as exc:
+            # no such link; a name the kernel cannot hold (too long) is no link either
+            if exc.code in (errno.ENODEV, errno.EINVAL, errno.ERANGE):
+                return None
+            raise
+        for m in answer:
+            if m.get('event') == 'RTM_NEWLINK':
+                return codec.decode_link(m)
         return None
+
+    def link_by_name(self, name):
+        if not name or '\0' in name:
+            return None
+        item = self._get_link(codec.link_get_msg(name=name), repr(name))
+        # the kernel also finds a link by one of its alternative names: not the same name
+        if item is None or item['name'] != name:
+            return None
+        if self._names is not None:
+            self._names[item['index']] = item['name']
+        return item
 
     def index_of(self, name):
         """Interface index for a name, or None."""
@@ -165,8 +249,12 @@ class Netlink(object):
     def name_of(self, index):
         if index is None:
             return None
-        if self._names is None or index not in self._names:
-            self.links()
+        if self._names is None:
+            self._names = {}
+        if index not in self._names and index > 0:
+            item = self._get_link(codec.link_get_msg(index=index), 'index %d' % index)
+            if item is not None:
+                self._names[index] = item['name']
         return self._names.get(index)
 
     def _need_index(self, name):
@@ -220,21 +308,22 @@ class Netlink(object):
                      'removing address %s from %s' % (cidr, self.name_of(index)))
 
     # -- routes ----------------------------------------------------------------------------
-    def routes(self, family=None, table=None):
-        """Routes of one family (4, 6 or None for both), of one table (kernel-filtered) or all."""
+    def routes(self, family=None, table=None, dest=None):
+        """Routes of one family (4, 6 or None for both), of one table (kernel-filtered) or all;
+        with ``dest`` (a prefix as the routes read it, or 'default') only the routes to it."""
         families = [family] if family else [4, 6]
         result = []
         for fam in families:
             try:
-                dumped = self._dump(codec.route_dump_msg(fam, table), pr.RTM_GETROUTE,
-                                    'listing IPv%d routes' % fam)
+                dumped = self._dump_raw(codec.route_dump_msg(fam, table), pr.RTM_GETROUTE,
+                                        'listing IPv%d routes' % fam,
+                                        codec.route_picker(fam, self.name_of, dest))
             except NetlinkFailure as exc:
                 # a table nobody created yet: the kernel answers ENOENT for the filter
                 if table is not None and exc.code == errno.ENOENT:
                     continue
                 raise
-            for m in dumped:
-                route = codec.decode_route(m, self.name_of)
+            for route in dumped:
                 if table is None or route['table'] == table:
                     result.append(route)
         return result
@@ -261,13 +350,14 @@ class Netlink(object):
         return codec.decode_route_get(answer[0], self.name_of)
 
     # -- rules -----------------------------------------------------------------------------
-    def rules(self, family=None):
-        """Policy rules of one family (4, 6 or None for both) as plain dicts."""
+    def rules(self, family=None, priority=None):
+        """Policy rules of one family (4, 6 or None for both) as plain dicts, in the kernel's
+        order; with ``priority`` only the rules at that priority."""
         families = [family] if family else [4, 6]
         result = []
         for fam in families:
-            for m in self._dump(codec.rule_dump_msg(fam), pr.RTM_GETRULE, 'listing IPv%d rules' % fam):
-                result.append(codec.decode_rule(m))
+            result.extend(self._dump_raw(codec.rule_dump_msg(fam), pr.RTM_GETRULE,
+                                         'listing IPv%d rules' % fam, codec.rule_picker(priority)))
         return result
 
     def add_rule(self, rule):

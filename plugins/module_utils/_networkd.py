@@ -215,7 +215,7 @@ def network_file_of(interface):
                             'and rules of %s (nothing was written)' % interface)
     found = _managers.of_link(index, interface, daemons)
     if found['manager'] != _managers.NETWORKD:
-        raise ModuleFailure('systemd-networkd does not configure %s: no .network file matches it (%s/%d '
+        raise ModuleFailure('systemd-networkd does not configure %s: no .network file matches it (%s/%s '
                             'has no NETWORK_FILE, or the link is unmanaged); found manager: %s. Nothing '
                             'was written' % (interface, _managers.NETWORKD_LINKS, index, found['manager']))
     return index, found['network_file']
@@ -226,7 +226,7 @@ def _present(routes, rules):
     with Netlink() as nl:
         for route in routes:
             if not any(_route.same_identity(item, route)
-                       for item in nl.routes(family=route['family'], table=route['table'])):
+                       for item in nl.routes(family=route['family'], table=route['table'], dest=route['dest'])):
                 return False
         kernel_rules = nl.rules() if rules else []
         for rule in rules:

@@ -275,7 +275,7 @@ def _kernel_lacks(routes, rules):
     """None of these routes and rules is in the kernel (by identity)."""
     with Netlink() as nl:
         for route in routes:
-            if any(_route.same_identity(item, route) for item in nl.routes(family=route['family'], table=route['table'])):
+            if any(_route.same_identity(item, route) for item in nl.routes(family=route['family'], table=route['table'], dest=route['dest'])):
                 return False
         kernel_rules = nl.rules() if rules else []
         for rule in rules:

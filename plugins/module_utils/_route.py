@@ -257,7 +257,8 @@ def check_devices(nl, route):
 
 
 def find(nl, route):
-    for item in nl.routes(family=route['family'], table=route['table']):
+    # the kernel filters the dump by table; the adapter decodes only the routes to this dest
+    for item in nl.routes(family=route['family'], table=route['table'], dest=route['dest']):
         if same_identity(item, route):
             return item
     return None

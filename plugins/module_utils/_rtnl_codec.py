@@ -9,7 +9,13 @@ without notice.
 
 Pure functions, no socket and no kernel: the session (_netlink) sends what is built here and
 hands back what the kernel answered to be decoded here, so the rest of the collection never
-sees a pyroute2 object. Interface names and indexes are resolved by the caller's functions
+sees a pyroute2 object. Big dumps (routes, rules) are not parsed by pyroute2: the session reads
+their raw bytes and the small decoder at the end of this file reads only the attributes the
+collection uses, from pyroute2-free bytes, and skips a message as soon as its header or one
+byte pattern shows that it cannot be the one asked for (``route_picker``, ``rule_picker``).
+The result is the same dict ``decode_route`` / ``decode_rule`` make from a pyroute2 message.
+
+Interface names and indexes are resolved by the caller's functions
 (``name_of(index)``, ``index_of(name)``). Tables are read from RTA_TABLE / FRA_TABLE (the
 header byte reads 252 above 255).
 """
@@ -19,6 +25,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import socket
+import struct
 
 from ansible_collections.multinic.routing.plugins.module_utils import _pyroute2 as pr
 
@@ -86,6 +93,15 @@ def _header_table(table):
 def link_dump_msg():
     msg = pr.ifinfmsg()
     msg['family'] = socket.AF_UNSPEC
+    return msg
+
+
+def link_get_msg(name=None, index=None):
+    """Ask for one link by name or by index (RTM_GETLINK without NLM_F_DUMP)."""
+    msg = link_dump_msg()
+    if index is not None:
+        msg['index'] = index
+    msg['attrs'] = [['IFLA_IFNAME', name]] if name is not None else []
     return msg
 
 
@@ -383,3 +399,247 @@ def rule_msg(rule):
         attrs.append(['FRA_TABLE', table])
     msg['attrs'] = attrs
     return msg
+
+
+# --------------------------------------------------------------------------- raw dumps
+#
+# The wire format (include/uapi/linux/netlink.h, rtnetlink.h, fib_rules.h), read directly:
+# nlmsghdr (len, type, flags, seq, pid), then the family header (rtmsg or fib_rule_hdr, both
+# 12 bytes), then attributes (len, type, payload padded to 4 bytes).
+
+NLMSG_HDR = struct.Struct('=IHHII')
+NLMSG_HDRLEN = NLMSG_HDR.size
+NLMSG_ERROR = 2
+NLMSG_DONE = 3
+NLM_F_DUMP_INTR = 0x10
+_ATTR = struct.Struct('=HH')
+_U32 = struct.Struct('=I')
+_I32 = struct.Struct('=i')
+_U16_PAIR = struct.Struct('=HH')
+_U32_PAIR = struct.Struct('=II')
+_FAMILY_HDR = struct.Struct('=BBBBBBBBI')   # rtmsg / fib_rule_hdr: 8 bytes and a u32 of flags
+_RTNH = struct.Struct('=HBBi')              # rtnexthop: len, flags, hops, ifindex
+_NLA_TYPE_MASK = 0x3FFF                     # without NLA_F_NESTED / NLA_F_NET_BYTEORDER
+
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC = 1, 4, 5, 6, 7
+RTA_METRICS, RTA_MULTIPATH, RTA_TABLE = 8, 9, 15
+RTAX_MTU = 2
+FRA_DST, FRA_SRC, FRA_IIFNAME, FRA_GOTO, FRA_PRIORITY = 1, 2, 3, 4, 6
+FRA_FWMARK, FRA_SUPPRESS_PREFIXLEN, FRA_TABLE, FRA_FWMASK, FRA_OIFNAME = 10, 14, 15, 16, 17
+FRA_UID_RANGE, FRA_PROTOCOL, FRA_IP_PROTO, FRA_SPORT_RANGE, FRA_DPORT_RANGE = 20, 21, 22, 23, 24
+
+
+def request_bytes(msg, msg_type, flags, seq):
+    """A codec message (route_dump_msg, rule_dump_msg) as the bytes to send on a socket."""
+    msg.encode()
+    raw = bytearray(msg.data[:msg['header']['length']])
+    NLMSG_HDR.pack_into(raw, 0, len(raw), msg_type, flags, seq, 0)
+    return bytes(raw)
+
+
+def scan(buf, seq, pick):
+    """Walk the netlink messages of one datagram of a dump answer.
+
+    ``pick(buf, start, end)`` is called with the bounds of each message's payload and returns
+    an item or None. Returns (items, done, interrupted, error): done when NLMSG_DONE was read,
+    interrupted when a message carried NLM_F_DUMP_INTR, error the errno (positive) the kernel
+    answered with, else 0. Messages of another sequence number are skipped.
+    """
+    items = []
+    done = interrupted = False
+    error = 0
+    off, size = 0, len(buf)
+    unpack = NLMSG_HDR.unpack_from
+    while off + NLMSG_HDRLEN <= size:
+        length, msg_type, flags, msg_seq, _pid = unpack(buf, off)
+        if length < NLMSG_HDRLEN or off + length > size:
+            break
+        if msg_seq == seq:
+            if flags & NLM_F_DUMP_INTR:
+                interrupted = True
+            if msg_type == NLMSG_DONE or msg_type == NLMSG_ERROR:
+                code = _I32.unpack_from(buf, off + NLMSG_HDRLEN)[0] if length >= NLMSG_HDRLEN + 4 else 0
+                if code < 0:
+                    error = -code
+                if msg_type == NLMSG_DONE or code < 0:
+                    done = True
+            elif msg_type > NLMSG_DONE + 1:       # not NOOP / OVERRUN
+                item = pick(buf, off + NLMSG_HDRLEN, off + length)
+                if item is not None:
+                    items.append(item)
+        off += (length + 3) & ~3
+    return items, done, interrupted, error
+
+
+def _attributes(buf, off, end):
+    """{type: (payload start, payload length)} of the attributes in buf[off:end], first wins."""
+    found = {}
+    unpack = _ATTR.unpack_from
+    while off + 4 <= end:
+        length, kind = unpack(buf, off)
+        if length < 4:
+            break
+        kind &= _NLA_TYPE_MASK
+        if kind not in found:
+            found[kind] = (off + 4, length - 4)
+        off += (length + 3) & ~3
+    return found
+
+
+def _ip(buf, where, family):
+    if where is None:
+        return None
+    start, length = where
+    return socket.inet_ntop(family, bytes(buf[start:start + length]))
+
+
+def _u32(buf, where):
+    return None if where is None else _U32.unpack_from(buf, where[0])[0]
+
+
+def _u8(buf, where):
+    return None if where is None else buf[where[0]]
+
+
+def _text(buf, where):
+    if where is None:
+        return None
+    start, length = where
+    raw = bytes(buf[start:start + length])
+    return raw.split(b'\0', 1)[0].decode('utf-8', 'replace')
+
+
+def decode_route_bytes(buf, off, end, name_of):
+    """decode_route() for a route message read from the socket: the payload in buf[off:end]."""
+    af, dst_len, _src_len, tos, table, proto, scope, rtype, flags = _FAMILY_HDR.unpack_from(buf, off)
+    attrs = _attributes(buf, off + _FAMILY_HDR.size, end)
+    get = attrs.get
+    family = FAMILY_NUMBERS.get(af, af)
+    mtu = None
+    metrics = get(RTA_METRICS)
+    if metrics is not None:
+        mtu = _u32(buf, _attributes(buf, metrics[0], metrics[0] + metrics[1]).get(RTAX_MTU))
+    nexthops = None
+    multipath = get(RTA_MULTIPATH)
+    if multipath is not None:
+        hops = []
+        pos, stop = multipath[0], multipath[0] + multipath[1]
+        while pos + _RTNH.size <= stop:
+            length, hop_flags, hop_count, ifindex = _RTNH.unpack_from(buf, pos)
+            if length < _RTNH.size:
+                break
+            hop_attrs = _attributes(buf, pos + _RTNH.size, pos + length)
+            hops.append({
+                'gateway': _ip(buf, hop_attrs.get(RTA_GATEWAY), af),
+                'dev': name_of(ifindex),
+                'weight': hop_count + 1,
+                'onlink': bool(hop_flags & RTNH_F_ONLINK),
+            })
+            pos += (length + 3) & ~3
+        nexthops = hops or None
+    table_attr = get(RTA_TABLE)
+    return {
+        'family': family,
+        'table': table if table_attr is None else _u32(buf, table_attr),
+        'dest': _prefix(_ip(buf, get(RTA_DST), af), dst_len, family),
+        'metric': _u32(buf, get(RTA_PRIORITY)) or 0,
+        'tos': tos,
+        'type': ROUTE_TYPE_NAMES.get(rtype, str(rtype)),
+        'proto': proto,
+        'scope': SCOPE_NAMES.get(scope, str(scope)),
+        'gateway': _ip(buf, get(RTA_GATEWAY), af),
+        'dev': name_of(_u32(buf, get(RTA_OIF))),
+        'src': _ip(buf, get(RTA_PREFSRC), af),
+        'onlink': bool(flags & RTNH_F_ONLINK),
+        'mtu': mtu,
+        'nexthops': nexthops,
+    }
+
+
+def route_picker(family, name_of, dest=None):
+    """pick() for scan(): every route, or (dest given) only the routes to exactly ``dest``.
+
+    A route to another prefix is skipped on its header byte (dst_len) or on the absence of its
+    RTA_DST bytes; a candidate is decoded whole and compared as decode_route() renders it.
+    """
+    if dest is None:
+        return lambda buf, off, end: decode_route_bytes(buf, off, end, name_of)
+    addr, length = split_prefix(dest)
+    needle = None
+    if addr is not None and length:
+        packed = socket.inet_pton(FAMILIES[family], addr)
+        if packed.strip(b'\0'):
+            needle = _ATTR.pack(4 + len(packed), RTA_DST) + packed
+    first_attr = _FAMILY_HDR.size
+
+    def pick(buf, off, end):
+        if buf[off + 1] != length:
+            return None
+        if needle is not None and buf.find(needle, off + first_attr, end) < 0:
+            return None
+        route = decode_route_bytes(buf, off, end, name_of)
+        return route if route['dest'] == dest else None
+    return pick
+
+
+def _span_bytes(buf, where, pair):
+    if where is None:
+        return None
+    return list(pair.unpack_from(buf, where[0]))
+
+
+def decode_rule_bytes(buf, off, end):
+    """decode_rule() for a rule message read from the socket: the payload in buf[off:end]."""
+    af, dst_len, src_len, tos, table, _res1, _res2, action_id, flags = _FAMILY_HDR.unpack_from(buf, off)
+    attrs = _attributes(buf, off + _FAMILY_HDR.size, end)
+    get = attrs.get
+    family = FAMILY_NUMBERS.get(af, af)
+
+    def prefix(kind, length):
+        value = _ip(buf, get(kind), af)
+        return None if value is None else '%s/%d' % (value, length)
+
+    action = RULE_ACTION_NAMES.get(action_id, str(action_id))
+    table_attr = get(FRA_TABLE)
+    if table_attr is not None:
+        table = _u32(buf, table_attr)
+    return {
+        'family': family,
+        'priority': _u32(buf, get(FRA_PRIORITY)) or 0,
+        'from': prefix(FRA_SRC, src_len),
+        'to': prefix(FRA_DST, dst_len),
+        'iif': _text(buf, get(FRA_IIFNAME)),
+        'oif': _text(buf, get(FRA_OIFNAME)),
+        'fwmark': _u32(buf, get(FRA_FWMARK)),
+        'fwmask': _u32(buf, get(FRA_FWMASK)),
+        'ipproto': _u8(buf, get(FRA_IP_PROTO)),
+        'sport': _span_bytes(buf, get(FRA_SPORT_RANGE), _U16_PAIR),
+        'dport': _span_bytes(buf, get(FRA_DPORT_RANGE), _U16_PAIR),
+        'uidrange': _span_bytes(buf, get(FRA_UID_RANGE), _U32_PAIR),
+        'tos': tos,
+        'table': table if action == 'lookup' else None,
+        'action': action,
+        'goto': _u32(buf, get(FRA_GOTO)),
+        'suppress_prefixlength': _unset_if_all_ones(_u32(buf, get(FRA_SUPPRESS_PREFIXLEN))),
+        'invert': bool(flags & FIB_RULE_INVERT),
+        'proto': _u8(buf, get(FRA_PROTOCOL)),
+    }
+
+
+def rule_picker(priority=None):
+    """pick() for scan(): every rule, or (priority given) only the rules at that priority.
+
+    The kernel sends FRA_PRIORITY only when it is not 0; a rule at another priority is skipped
+    on the absence of its 8 bytes, a candidate is decoded whole and compared.
+    """
+    if priority is None:
+        return decode_rule_bytes
+    needle = _ATTR.pack(8, FRA_PRIORITY) + _U32.pack(priority) if priority else None
+    first_attr = _FAMILY_HDR.size
+
+    def pick(buf, off, end):
+        if needle is not None and buf.find(needle, off + first_attr, end) < 0:
+            return None
+        rule = decode_rule_bytes(buf, off, end)
+        return rule if rule['priority'] == priority else None
+    return pick

@@ -363,8 +363,11 @@ def run(module):
     present = params['state'] == 'present'
     result = {}
     tracker = DifferenceTracker()
+    # Every rule the logic below compares (same identity, the kernel's clash on add, the
+    # kernel's pick on delete) has the wanted priority when one is known: only those are read.
+    priority = wanted['priority'] if present or 'priority' in given else None
     with Netlink(params.get('netns')) as nl:
-        current = nl.rules(wanted['family'])
+        current = nl.rules(wanted['family'], priority)
         if present:
             before = [r for r in current if same_identity(r, wanted)]
             after = before
@@ -381,7 +384,7 @@ def run(module):
                     after = [wanted]
                 else:
                     nl.add_rule(wanted)
-                    after = [r for r in nl.rules(wanted['family']) if same_identity(r, wanted)]
+                    after = [r for r in nl.rules(wanted['family'], priority) if same_identity(r, wanted)]
             result['rule'] = after[0] if after else None
         else:
             before = [r for r in current if matches(r, wanted, given)]
@@ -401,7 +404,7 @@ def run(module):
                 if not module.check_mode:
                     for r in targets:
                         nl.delete_rule(r)
-                    after = [r for r in nl.rules(wanted['family'])
+                    after = [r for r in nl.rules(wanted['family'], priority)
                              if any(r == t for t in targets)]
             result['rule'] = None
             result['removed'] = targets

@@ -154,3 +154,94 @@ def test_dump_requests_filter_routes_by_table_in_the_kernel():
     msg = wire(codec.route_dump_msg(6, table=1000))
     assert msg['family'] == socket.AF_INET6 and msg['table'] == 252 and msg.get_attr('RTA_TABLE') == 1000
     assert wire(codec.route_dump_msg(4, table=100))['table'] == 100
+
+
+# ------------------------------------------------------------------ the raw decoder of big dumps
+
+def raw(msg, seq=7, flags=0x2):
+    """The bytes the kernel sends for a message of a dump (NLM_F_MULTI, sequence ``seq``)."""
+    return codec.request_bytes(msg, 24, flags, seq)
+
+
+def payload(data):
+    return codec.NLMSG_HDRLEN, len(data)
+
+
+def done(seq=7, code=0, flags=0x2):
+    return codec.NLMSG_HDR.pack(20, codec.NLMSG_DONE, flags, seq, 0) + codec._I32.pack(code)
+
+
+ROUTES = [
+    ROUTE,
+    dict(ROUTE, table=1000, src=None, mtu=None, onlink=False),
+    dict(ROUTE, family=6, dest='default', gateway='fe80::1', src=None, mtu=None, onlink=False, metric=1024),
+    dict(ROUTE, gateway=None, dev=None, src=None, onlink=False, mtu=None, nexthops=[
+        {'gateway': '10.0.0.1', 'dev': 'ens3', 'weight': 1, 'onlink': False},
+        {'gateway': '10.0.1.1', 'dev': 'ens4', 'weight': 3, 'onlink': True}]),
+    dict(ROUTE, type='blackhole', gateway=None, dev=None, src=None, onlink=False, mtu=None, scope='host'),
+]
+
+
+@pytest.mark.parametrize('route', ROUTES, ids=['full', 'table-1000', 'ipv6-default', 'multipath', 'blackhole'])
+def test_the_raw_route_decoder_reads_what_pyroute2_reads(route):
+    msg = codec.route_msg(route, index_of)
+    data = raw(msg)
+    assert codec.decode_route_bytes(data, codec.NLMSG_HDRLEN, len(data), name_of) \
+        == codec.decode_route(wire(codec.route_msg(route, index_of)), name_of) == route
+
+
+RULES = [
+    RULE,
+    dict(RULE, action='blackhole', table=None, suppress_prefixlength=None, invert=False),
+    dict(RULE, family=6, **{'from': '2001:db8::/32', 'to': None, 'iif': None, 'oif': 'ens4',
+                            'uidrange': [10, 20], 'sport': None, 'dport': None, 'proto': None}),
+    dict(RULE, action='goto', goto=2000, table=None, suppress_prefixlength=None, fwmark=None, fwmask=None),
+]
+
+
+@pytest.mark.parametrize('rule', RULES, ids=['full', 'blackhole', 'ipv6', 'goto'])
+def test_the_raw_rule_decoder_reads_what_pyroute2_reads(rule):
+    msg = codec.rule_msg(rule)
+    if rule['suppress_prefixlength'] is None:
+        msg['attrs'].append(['FRA_SUPPRESS_PREFIXLEN', 0xFFFFFFFF])
+    data = raw(msg)
+    assert codec.decode_rule_bytes(data, codec.NLMSG_HDRLEN, len(data)) == codec.decode_rule(wire(msg)) == rule
+
+
+def test_scan_walks_a_datagram_and_stops_at_done_or_an_error():
+    routes = [dict(ROUTE, dest='10.0.%d.0/24' % i) for i in range(3)]
+    data = b''.join(raw(codec.route_msg(r, index_of)) for r in routes)
+    items, finished, torn, code = codec.scan(data, 7, codec.route_picker(4, name_of))
+    assert items == routes and not finished and not torn and code == 0
+    stray = raw(codec.route_msg(ROUTE, index_of), seq=6)      # another request's answer
+    assert codec.scan(stray + data + done(), 7, codec.route_picker(4, name_of))[:3] == (routes, True, False)
+    assert codec.scan(done(code=-2), 7, codec.route_picker(4, name_of)) == ([], True, False, 2)
+    flagged = raw(codec.route_msg(ROUTE, index_of), flags=0x2 | codec.NLM_F_DUMP_INTR)
+    assert codec.scan(flagged + done(), 7, codec.route_picker(4, name_of))[2] is True
+
+
+def test_the_route_picker_keeps_only_the_routes_to_one_prefix():
+    routes = [dict(ROUTE, dest='10.0.%d.0/24' % i) for i in range(3)] + [
+        dict(ROUTE, dest='10.0.1.0/25'), dict(ROUTE, dest='default', src=None),
+        dict(ROUTE, dest='0.0.0.0/8', src=None)]
+    data = b''.join(raw(codec.route_msg(r, index_of)) for r in routes)
+    for dest in ('10.0.1.0/24', '10.0.1.0/25', 'default', '0.0.0.0/8', '10.9.0.0/24'):
+        picked = codec.scan(data, 7, codec.route_picker(4, name_of, dest))[0]
+        assert picked == [r for r in routes if r['dest'] == dest]
+    # the prefix's bytes inside another attribute (a gateway) do not make a match
+    decoy = dict(ROUTE, dest='10.0.2.0/24', gateway='10.0.1.0')
+    assert codec.scan(raw(codec.route_msg(decoy, index_of)), 7, codec.route_picker(4, name_of, '10.0.1.0/24'))[0] == []
+
+
+def test_the_rule_picker_keeps_only_the_rules_at_one_priority():
+    rules = [dict(RULE, priority=p) for p in (0, 1000, 1001, 1000)]
+    data = b''
+    for rule in rules:
+        msg = codec.rule_msg(rule)
+        if not rule['priority']:    # the kernel sends no FRA_PRIORITY for priority 0
+            msg['attrs'] = [a for a in msg['attrs'] if a[0] != 'FRA_PRIORITY']
+        data += raw(msg)
+    for priority in (0, 1000, 1001, 5):
+        picked = codec.scan(data, 7, codec.rule_picker(priority))[0]
+        assert picked == [r for r in rules if r['priority'] == priority]
+    assert codec.scan(data, 7, codec.rule_picker())[0] == rules

@@ -171,8 +171,8 @@ class FakeNetlink(object):
     def index_of(self, name):
         return 1
 
-    def routes(self, family=None, table=None):
-        return [dict(r) for r in self.kernel]
+    def routes(self, family=None, table=None, dest=None):
+        return [dict(r) for r in self.kernel if dest is None or r["dest"] == dest]
 
     def route_get(self, dst):
         return {'gateway': None, 'type': 'unicast', 'dev': 'veth0'}
