@@ -2,7 +2,7 @@
 # Copyright (c) multinic.routing contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Files the modules own: the one atomic writer.
+"""Files the modules own: the one atomic writer and the one remover.
 
 PRIVATE: this module is internal to the collection; it is not a public API and may change
 without notice. Imports nothing but the standard library (the boot-unit applier runs it).
@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import os
 import tempfile
 
@@ -55,3 +56,19 @@ def write_atomically(path, data, mode=FILE_MODE):
         except OSError:
             pass
         raise FileFailure('writing %s failed: %s' % (path, os.strerror(exc.errno) if exc.errno else exc))
+
+
+def remove(path, prune=()):
+    """Remove ``path`` (gone already is fine), then each directory of ``prune`` that is left
+    empty, in order (give the deepest first). FileFailure names the path and the reason."""
+    try:
+        os.unlink(path)
+    except (IOError, OSError) as exc:
+        if exc.errno != errno.ENOENT:
+            raise FileFailure('removing %s failed: %s' % (path, os.strerror(exc.errno) if exc.errno else exc))
+    for directory in prune:
+        try:
+            if os.path.isdir(directory) and not os.listdir(directory):
+                os.rmdir(directory)
+        except (IOError, OSError) as exc:
+            raise FileFailure('removing %s failed: %s' % (directory, os.strerror(exc.errno) if exc.errno else exc))

@@ -32,7 +32,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
-from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 ETC = '/etc/systemd/network'
@@ -191,16 +191,6 @@ def ours_for(interface, name):
     return found
 
 
-def remove(path):
-    try:
-        os.unlink(path)
-        directory = os.path.dirname(path)
-        if not os.listdir(directory):
-            os.rmdir(directory)
-    except (IOError, OSError) as exc:
-        raise FileFailure('cannot remove %s: %s' % (path, exc.strerror or exc))
-
-
 # --------------------------------------------------------------------------- networkd
 
 def network_file_of(interface):
@@ -292,7 +282,7 @@ def run(module):
     if tracker.report(result)['changed']:
         if not module.check_mode:
             for p in stale:
-                remove(p)
+                _files.remove(p, prune=[os.path.dirname(p)])
             if present and before != wanted:
                 _files.write_atomically(path, wanted, FILE_MODE)
             if params['reload'] and _managers.running_daemons().get(_managers.NETWORKD):

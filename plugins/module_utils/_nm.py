@@ -37,7 +37,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._boot_apply import STATE_DIR
 from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
-from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 RECORD_DIR = os.path.join(STATE_DIR, 'nm')
@@ -232,17 +232,6 @@ def load_record(path):
 
 def save_record(path, data):
     _files.write_atomically(path, json.dumps(data, indent=2, sort_keys=True) + '\n')
-
-
-def drop_record(path):
-    try:
-        if os.path.exists(path):
-            os.unlink(path)
-        for directory in (RECORD_DIR, STATE_DIR):
-            if os.path.isdir(directory) and not os.listdir(directory):
-                os.rmdir(directory)
-    except (IOError, OSError) as exc:
-        raise FileFailure('cannot remove %s: %s' % (path, exc.strerror or exc))
 
 
 # --------------------------------------------------------------------------- plan
@@ -440,7 +429,7 @@ def run(module):
     if new_record is not None:
         save_record(path, new_record)
     else:
-        drop_record(path)
+        _files.remove(path, prune=[RECORD_DIR, STATE_DIR])
 
     if params['reapply'] and live_uuid is not None and (live_uuid in edits or needs_live):
         nmcli.run('device', 'reapply', interface)

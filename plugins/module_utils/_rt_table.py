@@ -164,14 +164,6 @@ def plan_absent(name, number):
     return path, before, found if found is not None else number
 
 
-def remove(path):
-    try:
-        os.unlink(path)
-    except (IOError, OSError) as exc:
-        if exc.errno != errno.ENOENT:
-            raise FileFailure('removing %s failed: %s' % (path, os.strerror(exc.errno)))
-
-
 def run(module):
     params = module.params
     name = check_name(str(params['name']).strip())
@@ -192,7 +184,7 @@ def run(module):
             after = before
         tracker = DifferenceTracker().compare_object('content', before, after)
         if not tracker.empty and not module.check_mode:
-            remove(path)
+            _files.remove(path)
     result = tracker.report({'name': name, 'id': number, 'path': path})
     if warnings:
         result['warnings'] = warnings

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) multinic.routing contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one atomic writer of the files the modules own."""
+"""The one atomic writer and the one remover of the files the modules own."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -41,3 +41,25 @@ def test_a_failed_write_names_the_file_and_keeps_the_old_one(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == ['f.conf', 'f.conf.d']
     with open(path) as handle:
         assert handle.read() == 'old'
+
+
+def test_remove_prunes_only_the_directories_left_empty(tmp_path):
+    outer = tmp_path / 'outer'
+    inner = outer / 'inner'
+    inner.mkdir(parents=True)
+    (inner / 'ours.json').write_text(u'{}')
+    (outer / 'someone-elses').write_text(u'x')
+    _files.remove(str(inner / 'ours.json'), prune=[str(inner), str(outer)])
+    assert not inner.exists()                       # emptied: pruned
+    assert sorted(os.listdir(str(outer))) == ['someone-elses']   # not empty: kept
+    _files.remove(str(inner / 'ours.json'), prune=[str(inner)])   # gone already: fine
+
+
+def test_remove_names_the_path_it_could_not_remove(tmp_path):
+    busy = tmp_path / 'dir'
+    busy.mkdir()
+    (busy / 'f').write_text(u'x')
+    with pytest.raises(FileFailure) as err:
+        _files.remove(str(busy))                    # a non-empty directory is not a file
+    assert err.value.msg.startswith('removing %s failed: ' % busy)
+    assert busy.exists()
