@@ -26,6 +26,10 @@ base, real hosts of --flavour, one zone per worker), then times each play as a w
   reach@REF  the same playbook from the collection as it is at git REF (--baseline-ref), on the
              same lab, for a before/after comparison
 
+--reachability-only skips the data_plane plays: the reachability plays then prove the lab's
+broken state (reachability_expect=fail) - the same tasks and module calls, every data ping
+waiting for its timeout, all at once - which makes a before/after series quick to take.
+
 Printed per size: medians (and min..max), each play's ratio to the ping play, and for the
 reachability plays the route_lookup module runs per host (counted from the json callback).
 At the end, the reachability series against N. The lab is torn down afterwards (--keep leaves
@@ -201,21 +205,26 @@ def bench_size(zones, args, roots, workdir):
         times = dict((key, []) for key in ('ping', 'converge', 'noop', 'reach', 'reach@ref'))
         runs = {}
         times['ping'].append(plays.run(plays.ping)[0])
-        elapsed, report = plays.run('multinic.routing.data_plane', plays.strategy())
-        times['converge'].append(elapsed)
-        first_changed = changed(report)
+        reach = []
+        if args.reachability_only:
+            # the lab as it comes up: data to data broken, which the role must prove
+            reach = ['-e', 'reachability_expect=fail', '-e', 'reachability_strategy=%s' % args.strategy]
+        else:
+            elapsed, report = plays.run('multinic.routing.data_plane', plays.strategy())
+            times['converge'].append(elapsed)
+            first_changed = changed(report)
         for index in range(args.repeat):
             times['ping'].append(plays.run(plays.ping)[0])
-            if index < args.noop_repeat:
+            if index < args.noop_repeat and not args.reachability_only:
                 elapsed, report = plays.run('multinic.routing.data_plane', plays.strategy())
                 if changed(report):
                     raise SystemExit('the no-op re-run of data_plane changed something: %s' % report['stats'])
                 times['noop'].append(elapsed)
-            elapsed, report = plays.run('multinic.routing.reachability')
+            elapsed, report = plays.run('multinic.routing.reachability', reach)
             times['reach'].append(elapsed)
             runs['reach'] = module_runs(report, 'multinic.routing.route_lookup')
             if 'ref' in roots:
-                elapsed, report = plays.run('multinic.routing.reachability', root=roots['ref'])
+                elapsed, report = plays.run('multinic.routing.reachability', reach, root=roots['ref'])
                 times['reach@ref'].append(elapsed)
                 runs['reach@ref'] = module_runs(report, 'multinic.routing.route_lookup')
     finally:
@@ -225,9 +234,11 @@ def bench_size(zones, args, roots, workdir):
     print('%d workers (lab up %.0f s, flavour %s, strategy %s, load %s)' % (
         zones, up, args.flavour, args.strategy, ' '.join('%.2f' % x for x in os.getloadavg())))
     print(line('ping', times['ping'], ping))
-    print(line('converge', times['converge'], ping, '  %.2fx ping per worker, %d changed' % (
-        median(times['converge']) / ping / zones, first_changed)))
-    print(line('no-op', times['noop'], ping, '  %.2fx ping per worker' % (median(times['noop']) / ping / zones)))
+    if times['converge']:
+        print(line('converge', times['converge'], ping, '  %.2fx ping per worker, %d changed' % (
+            median(times['converge']) / ping / zones, first_changed)))
+    if times['noop']:
+        print(line('no-op', times['noop'], ping, '  %.2fx ping per worker' % (median(times['noop']) / ping / zones)))
     for key, name in (('reach', 'reachability'), ('reach@ref', 'reach@%s' % args.baseline_ref)):
         if times[key]:
             per_host = sorted(set(runs[key].values()))
@@ -247,6 +258,9 @@ def main():
     parser.add_argument('--flavour', default='netplan', help='worker flavour (tools/lab/README.md)')
     parser.add_argument('--strategy', default='source_routing', choices=['custom_routes', 'source_routing', 'netns'])
     parser.add_argument('--baseline-ref', help='also time the reachability playbook of the collection at this git ref')
+    parser.add_argument('--reachability-only', action='store_true',
+                        help='no data_plane plays: time the reachability role on the lab as it comes up '
+                             '(data broken), with reachability_expect=fail')
     parser.add_argument('--keep', action='store_true', help='leave the last lab up')
     args = parser.parse_args()
     args.sizes = [int(size) for size in args.sizes.split(',')]
