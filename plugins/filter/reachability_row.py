@@ -22,6 +22,8 @@ description:
   - With O(expect=fail) a data cell is expected when the peer did not answer; control cells are
     always expected to hold.
 seealso:
+  - plugin: multinic.routing.reachability_probes
+    plugin_type: filter
   - plugin: multinic.routing.reachability_matrix
     plugin_type: filter
 extends_documentation_fragment:
@@ -39,8 +41,12 @@ options:
     required: true
   egress:
     description:
-      - The registered results of M(multinic.routing.route_lookup), one list per kind
-        (C(data), C(control)), in the order of the peers.
+      - Per kind (C(data), C(control)), the registered result of one
+        M(multinic.routing.route_lookup) call whose O(multinic.routing.route_lookup#module:probes)
+        were one lookup per peer, in the order of the peers (see
+        P(multinic.routing.reachability_probes#filter)).
+      - A probe that failed, or a call that failed as a whole (registered with
+        C(failed_when=false)), gives the peer's cell C(no route).
     type: dict
     required: true
   interfaces:
@@ -57,7 +63,7 @@ EXAMPLES = r'''
 - name: This host's row
   ansible.builtin.set_fact:
     row: "{{ peers | multinic.routing.reachability_row(pings=pings.stdout_lines,
-             egress={'data': data_egress.results, 'control': control_egress.results},
+             egress={'data': data_egress, 'control': control_egress},
              interfaces={'data': 'ens4', 'control': 'ens3'}, hostvars=hostvars,
              host=inventory_hostname) }}"
 '''

@@ -44,14 +44,36 @@ def _cell(kind, reply, egress, nic, expect):
     return {'text': ', '.join(problems) if problems else 'ok', 'reply': reply, 'via': via, 'expected': expected}
 
 
+def reachability_probes(peers, hostvars, host, kind):
+    """The route_lookup probes of one host and kind: a reply from the host's address of that
+    kind to each peer's, in the order of the peers."""
+    if kind not in KINDS:
+        raise AnsibleFilterError('reachability_probes: unknown kind %r (one of %s)' % (kind, ', '.join(KINDS)))
+    src = address_of(hostvars, host, kind)
+    return [{'dst': address_of(hostvars, peer, kind), 'src': src} for peer in peers]
+
+
+def _lookups(registered, kind, count):
+    """The per-probe entries of one route_lookup call with probes, one per peer. A call that
+    failed as a whole (failed_when false: no ``results``) gives every peer its failure."""
+    results = registered.get('results')
+    if results is None:
+        return [registered] * count
+    if len(results) != count:
+        raise AnsibleFilterError('reachability_row: %d %s lookups for %d peers' % (len(results), kind, count))
+    return results
+
+
 def reachability_row(peers, pings, egress, interfaces, hostvars, host, expect='pass'):
-    """{peer: {kind: cell}} for one host, from its ping lines and route_lookup results."""
+    """{peer: {kind: cell}} for one host, from its ping lines and the registered result of its
+    route_lookup call (with probes, one per peer) of each kind."""
+    lookups = dict((kind, _lookups(egress[kind], kind, len(peers))) for kind in KINDS)
     row = {}
     for i, peer in enumerate(peers):
         cells = {}
         for kind in KINDS:
             reply = '%s %s reply' % (kind, peer) in pings
-            cell = _cell(kind, reply, egress[kind][i], interfaces[kind], expect)
+            cell = _cell(kind, reply, lookups[kind][i], interfaces[kind], expect)
             cell.update({'from': address_of(hostvars, host, kind), 'to': address_of(hostvars, peer, kind)})
             cells[kind] = cell
         row[peer] = cells

@@ -45,6 +45,26 @@ def ip_json(netns, *args):
     return json.loads(out) if out.strip() else []
 
 
+ROUTE_TABLE_NUMBERS = {'main': 254, 'local': 255, 'default': 253}
+
+
+def ip_route_get(netns, *args):
+    """``ip -j route get ...`` (None netns = host) -> (dev, gateway, source, table, type), the
+    way multinic.routing.route_lookup reports them: the table as a number (``ip`` leaves main
+    out), the kernel's preferred source or else the source given."""
+    answer = ip_json(netns, 'route', 'get', *args)
+    assert len(answer) == 1, answer
+    r = answer[0]
+    table = r.get('table', 'main')
+    table = ROUTE_TABLE_NUMBERS[table] if table in ROUTE_TABLE_NUMBERS else int(table)
+    return r['dev'], r.get('gateway'), r.get('prefsrc') or r.get('from'), table, r.get('type', 'unicast')
+
+
+def route_lookup_answer(result):
+    """The same five of a route_lookup result (or of one entry of its ``results``)."""
+    return result['dev'], result['gateway'], result['prefsrc'], result['table'], result['type']
+
+
 def _module_env():
     env = dict(os.environ)
     root = os.environ['MULTINIC_COLLECTIONS_ROOT']

@@ -11,20 +11,12 @@ import os
 
 import pytest
 
-from .conftest import run_module, sh
-
-TABLE_NUMBERS = {'main': 254, 'local': 255, 'default': 253}
+from .conftest import ip_route_get, route_lookup_answer as mine, run_module, sh
 
 
 def ip_get(ns, *args):
     """`ip -j route get ...` in the namespace -> (dev, gateway, source, table, type)."""
-    answer = ns.ip('route', 'get', *args)
-    assert len(answer) == 1, answer
-    r = answer[0]
-    table = r.get('table', 'main')  # `ip` leaves main out
-    table = TABLE_NUMBERS[table] if table in TABLE_NUMBERS else int(table)
-    # `ip` shows the kernel's preferred source, or "from" when the source was given
-    return r['dev'], r.get('gateway'), r.get('prefsrc') or r.get('from'), table, r.get('type', 'unicast')
+    return ip_route_get(ns.name, *args)
 
 
 def lookup(ns, check_mode=False, wrap=None, **args):
@@ -33,10 +25,6 @@ def lookup(ns, check_mode=False, wrap=None, **args):
     assert res['rc'] == 0, res
     assert res['changed'] is False
     return res
-
-
-def mine(res):
-    return res['dev'], res['gateway'], res['prefsrc'], res['table'], res['type']
 
 
 def source_routing(ns):
@@ -193,5 +181,99 @@ def test_bad_input_names_option_and_value(ns, args, needle):
 def test_missing_namespace_is_an_error_and_not_created(ns):
     missing = 'mnt-missing-%s' % ns.name[4:]
     res = run_module('route_lookup', {'dst': '192.0.2.1', 'netns': missing})
+    assert res['rc'] == 1 and repr(missing) in res['msg'] and 'does not exist' in res['msg'], res
+    assert not os.path.exists('/run/netns/%s' % missing)
+
+
+# -- probes: many lookups in one call ------------------------------------------------------
+
+def probes_call(netns, probes, check_mode=False):
+    res = run_module('route_lookup', {'netns': netns, 'probes': probes}, check_mode=check_mode)
+    assert res['rc'] == 0 and res['changed'] is False, res
+    assert len(res['results']) == len(probes), res
+    return res['results']
+
+
+def test_probes_give_the_answers_of_single_lookups_and_of_ip(ns):
+    """Plain, bound to the second NIC's address (the policy rule picks table 100), forwarded,
+    marked, IPv6, and refused lookups among them: each probe answers what the same lookup made
+    alone answers and what `ip route get` says; a refused one fails alone, with the message the
+    single lookup fails with."""
+    source_routing(ns)
+    sh('ip', 'netns', 'exec', ns.name, 'sysctl', '-qw', 'net.ipv4.conf.all.forwarding=1')
+    ns.run('route', 'add', 'unreachable', '203.0.113.0/24')
+    ns.run('route', 'add', 'default', 'via', '10.0.0.253', 'dev', 'veth0', 'table', '200')
+    ns.run('rule', 'add', 'fwmark', '0x10', 'table', '200', 'priority', '90')
+    ns.settle()
+    cases = [
+        ({'dst': '192.0.2.10'}, ['192.0.2.10']),
+        ({'dst': '192.0.2.10', 'src': '10.0.1.1'}, ['192.0.2.10', 'from', '10.0.1.1']),
+        ({'dst': '203.0.113.5'}, None),                                    # unreachable route
+        ({'dst': '10.0.1.20', 'src': '10.0.1.1'}, ['10.0.1.20', 'from', '10.0.1.1']),
+        ({'dst': '192.0.2.10', 'src': '10.9.9.9'}, None),                  # foreign source
+        ({'dst': '192.0.2.10', 'fwmark': '0x10'}, ['192.0.2.10', 'mark', '0x10']),
+        ({'dst': '192.0.2.10', 'src': '10.0.1.7', 'iif': 'veth1'}, ['192.0.2.10', 'from', '10.0.1.7', 'iif', 'veth1']),
+        ({'dst': '10.0.1.20', 'oif': 'veth1'}, ['10.0.1.20', 'oif', 'veth1']),
+        ({'dst': '2001:db8:ff::7', 'src': '2001:db8:1::1'}, ['2001:db8:ff::7', 'from', '2001:db8:1::1']),
+        ({'dst': '10.0.1.1'}, ['10.0.1.1']),
+    ]
+    results = probes_call(ns.name, [probe for probe, dummy in cases])
+    for (probe, ip_args), entry in zip(cases, results):
+        assert entry['probe'] == dict({'src': None, 'iif': None, 'oif': None, 'fwmark': None}, **probe)
+        single = run_module('route_lookup', dict(probe, netns=ns.name))
+        if ip_args is None:
+            assert entry['failed'] is True and single['rc'] == 1, (entry, single)
+            assert entry['msg'] == single['msg'] and set(entry) == {'probe', 'failed', 'msg'}
+            continue
+        assert entry['failed'] is False, entry
+        assert mine(entry) == ip_get(ns, *ip_args) == mine(single), probe
+        assert entry['table_name'] == single['table_name'] and entry['route'] == single['route']
+    # what this setup must give, independently of the comparisons above
+    assert mine(results[1])[:4] == ('veth1', '10.0.1.254', '10.0.1.1', 100)
+    assert mine(results[0])[:4] == ('veth0', '10.0.0.254', '10.0.0.1', 254)
+    assert results[5]['table'] == 200 and results[6]['route']['iif'] == 'veth1'
+    assert '203.0.113.5 is unreachable' in results[2]['msg'] and 'EHOSTUNREACH' in results[2]['msg']
+    assert 'src=10.9.9.9 is not an address of namespace' in results[4]['msg']
+    # check mode answers the same
+    assert probes_call(ns.name, [probe for probe, dummy in cases], check_mode=True) == results
+
+
+def test_probes_run_in_the_namespace_given(ns, ns2):
+    """The same probes in two namespaces answer each one's own routing (the reachability role
+    looks up data replies inside the data namespace and control replies outside)."""
+    source_routing(ns)
+    ns2.run('route', 'add', 'default', 'via', '10.0.1.254', 'dev', 'veth1')
+    probes = [{'dst': '192.0.2.10'}, {'dst': '192.0.2.10', 'src': '10.0.1.1'}]
+    here, there = probes_call(ns.name, probes), probes_call(ns2.name, probes)
+    assert [mine(e) for e in here] == [ip_get(ns, '192.0.2.10'), ip_get(ns, '192.0.2.10', 'from', '10.0.1.1')]
+    assert [mine(e) for e in there] == [ip_get(ns2, '192.0.2.10'), ip_get(ns2, '192.0.2.10', 'from', '10.0.1.1')]
+    assert [e['table'] for e in here] == [254, 100] and [e['table'] for e in there] == [254, 254]
+    assert [e['dev'] for e in there] == ['veth1', 'veth1'] and here[0]['dev'] == 'veth0'
+
+
+def test_an_empty_list_of_probes_makes_no_lookup(ns):
+    assert probes_call(ns.name, []) == []
+
+
+@pytest.mark.parametrize('probes, needle', [
+    ([{'dst': '192.0.2.1'}, {'dst': '192.0.2.2'}, {'dst': '192.0.2.3'}, {'dst': '10.0.0.0/24'}],
+     "probes[3].dst='10.0.0.0/24' is not a valid IP address"),
+    ([{'dst': '192.0.2.1'}, {'dst': '192.0.2.2', 'src': '2001:db8::1'}], "probes[1].src='2001:db8::1' is IPv6"),
+    ([{'dst': '192.0.2.1'}, {'dst': '192.0.2.2', 'oif': 'nope0'}], "probes[1].oif='nope0': no such interface"),
+    ([{'dst': '192.0.2.1', 'iif': 'veth1'}], "required by 'iif': src found in probes"),
+])
+def test_a_bad_probe_fails_the_call_naming_index_option_and_value(ns, probes, needle):
+    res = run_module('route_lookup', {'netns': ns.name, 'probes': probes})
+    assert res['rc'] == 1 and needle in res['msg'] and 'results' not in res, res
+
+
+def test_probes_and_dst_are_mutually_exclusive(ns):
+    res = run_module('route_lookup', {'netns': ns.name, 'dst': '192.0.2.1', 'probes': [{'dst': '192.0.2.2'}]})
+    assert res['rc'] == 1 and 'dst|probes' in res['msg'], res
+
+
+def test_probes_in_a_missing_namespace_fail_the_call(ns):
+    missing = 'mnt-missing-%s' % ns.name[4:]
+    res = run_module('route_lookup', {'netns': missing, 'probes': [{'dst': '192.0.2.1'}]})
     assert res['rc'] == 1 and repr(missing) in res['msg'] and 'does not exist' in res['msg'], res
     assert not os.path.exists('/run/netns/%s' % missing)

@@ -20,6 +20,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.multinic.routing.plugins.filter.nic_address import nic_address
 from ansible_collections.multinic.routing.plugins.filter.reachability_matrix import reachability_matrix
+from ansible_collections.multinic.routing.plugins.filter.reachability_probes import reachability_probes
 from ansible_collections.multinic.routing.plugins.filter.reachability_row import reachability_row
 from ansible_collections.multinic.routing.plugins.filter.reachability_violations import reachability_violations
 
@@ -50,10 +51,25 @@ def hostvars(**netns):
     return hosts
 
 
+def lookups(*entries):
+    """What register gives for one route_lookup call with probes (failed_when false)."""
+    return {'changed': False, 'failed': False, 'results': list(entries)}
+
+
+def test_probes_ask_for_a_reply_from_the_hosts_address_to_each_peers():
+    assert reachability_probes(['w2', 'w3'], hostvars(), 'w1', 'data') == [
+        {'dst': '10.240.128.4', 'src': '10.240.64.4'}, {'dst': '10.240.192.4', 'src': '10.240.64.4'}]
+    assert reachability_probes(['w1'], hostvars(), 'w3', 'control') == [{'dst': '10.240.0.4', 'src': '10.240.2.4'}]
+    assert reachability_probes([], hostvars(), 'w3', 'control') == []
+    with pytest.raises(AnsibleFilterError, match="unknown kind 'mgmt'"):
+        reachability_probes(['w2'], hostvars(), 'w1', 'mgmt')
+
+
 def test_a_row_says_ok_or_what_is_wrong_per_peer_and_kind():
     pings = ['data w2 reply', 'control w2 reply', 'data w3 none', 'control w3 reply']
-    egress = {'data': [{'failed': False, 'dev': 'ens4'}, {'failed': False, 'dev': 'ens3'}],
-              'control': [{'failed': False, 'dev': 'ens3'}, {'failed': False, 'msg': 'no route to host'}]}
+    egress = {'data': lookups({'failed': False, 'dev': 'ens4'}, {'failed': False, 'dev': 'ens3'}),
+              'control': lookups({'failed': False, 'dev': 'ens3'},
+                                 {'failed': True, 'msg': 'route lookup dst=10.240.2.4 failed: no route'})}
     row = reachability_row(['w2', 'w3'], pings, egress, NICS, hostvars(), 'w1')
     assert row == {
         'w2': {'data': {'text': 'ok', 'reply': True, 'via': 'ens4', 'expected': True,
@@ -67,9 +83,25 @@ def test_a_row_says_ok_or_what_is_wrong_per_peer_and_kind():
     }
 
 
+def test_a_lookup_call_that_failed_as_a_whole_is_no_route_for_every_peer():
+    failed_call = {'changed': False, 'failed': False, 'failed_when_result': False,
+                   'msg': "namespace 'data' does not exist"}
+    egress = {'data': failed_call, 'control': lookups({'failed': False, 'dev': 'ens3'}, {'failed': False, 'dev': 'ens3'})}
+    row = reachability_row(['w2', 'w3'], ['data w2 reply', 'data w3 reply', 'control w2 reply', 'control w3 reply'],
+                           egress, NICS, hostvars(), 'w1')
+    assert [row[peer]['data']['text'] for peer in ('w2', 'w3')] == ['no route', 'no route']
+    assert [row[peer]['control']['text'] for peer in ('w2', 'w3')] == ['ok', 'ok']
+
+
+def test_a_row_refuses_lookups_that_do_not_match_the_peers():
+    egress = {'data': lookups({'failed': False, 'dev': 'ens4'}), 'control': lookups()}
+    with pytest.raises(AnsibleFilterError, match='0 control lookups for 1 peers'):
+        reachability_row(['w2'], [], egress, NICS, hostvars(), 'w1')
+
+
 def test_expect_fail_wants_no_data_reply_but_control_working():
     pings = ['data w2 none', 'control w2 reply']
-    egress = {'data': [{'failed': False, 'dev': 'ens3'}], 'control': [{'failed': False, 'dev': 'ens3'}]}
+    egress = {'data': lookups({'failed': False, 'dev': 'ens3'}), 'control': lookups({'failed': False, 'dev': 'ens3'})}
     row = reachability_row(['w2'], pings, egress, NICS, hostvars(), 'w1', expect='fail')
     assert row['w2']['data']['expected'] is True and row['w2']['data']['text'] == 'no reply, via ens3'
     assert row['w2']['control']['expected'] is True
@@ -159,10 +191,17 @@ all:
         __reachability_data_netns: ""
       vars:
         addresses: [{dev: ens4, family: 4, address: "10.0.{{ n }}.4"}, {dev: ens3, family: 4, address: "10.1.{{ n }}.4"}]
+    - ansible.builtin.assert:
+        that: >-
+          peers | multinic.routing.reachability_probes(hostvars=hostvars, host=inventory_hostname, kind='data')
+          == [{'dst': '10.0.' ~ (3 - n) ~ '.4', 'src': '10.0.' ~ n ~ '.4'}]
+      vars:
+        peers: "{{ ansible_play_hosts | reject('equalto', inventory_hostname) | list }}"
     - ansible.builtin.set_fact:
         __reachability_row: "{{ peers | multinic.routing.reachability_row(
                                 pings=['data ' ~ peers[0] ~ ' reply', 'control ' ~ peers[0] ~ ' none'],
-                                egress={'data': [{'failed': false, 'dev': 'ens4'}], 'control': [{'failed': false, 'dev': 'ens3'}]},
+                                egress={'data': {'results': [{'failed': false, 'dev': 'ens4'}]},
+                                        'control': {'results': [{'failed': false, 'dev': 'ens3'}]}},
                                 interfaces={'data': 'ens4', 'control': 'ens3'},
                                 hostvars=hostvars, host=inventory_hostname) }}"
       vars:
@@ -181,7 +220,7 @@ all:
         [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory), str(playbook)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    msg = json.loads(proc.stdout)['plays'][0]['tasks'][2]['hosts']['w1']['msg']
+    msg = json.loads(proc.stdout)['plays'][0]['tasks'][3]['hosts']['w1']['msg']
     assert msg['violations'] == ['control w1 -> w2 (10.1.1.4 -> 10.1.2.4): no reply',
                                  'control w2 -> w1 (10.1.2.4 -> 10.1.1.4): no reply']
     assert msg['matrix'][3:6] == ['from \\ to   w1          w2',
