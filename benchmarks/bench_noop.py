@@ -21,7 +21,7 @@ addresses), the task's route or rule is added once by the module, and then, REPE
   ip      `ip -j route show table main` / `ip -j rule show` on the same namespace
 
 Printed per size: medians, the no-op's cost over the size-0 baseline measured in the same run,
-and that cost over `ip`'s. Not a test: nothing asserts a speed; each run only checks that the
+that cost over `ip`'s, and the machine's load average (1 min) when the size was done. Not a test: nothing asserts a speed; each run only checks that the
 module reported no change.
 """
 
@@ -135,19 +135,20 @@ def main():
         for kind, sizes in (('route', opts.routes), ('rule', opts.rules)):
             sizes = [int(s) for s in sizes.split(',') if s.strip()]
             base = cpu_base = None
-            print('\n%-6s %8s %24s %10s %10s %12s %12s %12s %8s'
+            print('\n%-6s %8s %24s %10s %10s %12s %12s %12s %8s %6s'
                   % (kind, 'foreign', 'no-op s', 'CPU s', 'RSS MiB', 'ip s', 'over base s',
-                     'CPU over', 'over/ip'))
+                     'CPU over', 'over/ip', 'load'))
             for count in sizes:
                 (med, low, high), peak, (cpu_med, _cl, _ch), (ip_med, _l, _h) = measure(
                     env, kind, count, opts.repeat, cleanup)
                 base = med if base is None else base
                 cpu_base = cpu_med if cpu_base is None else cpu_base
                 over = med - base
-                print('%-6s %8d %10.3f (%.3f..%.3f) %10.3f %10.1f %12.3f %12.3f %12.3f %8s'
+                print('%-6s %8d %10.3f (%.3f..%.3f) %10.3f %10.1f %12.3f %12.3f %12.3f %8s %6.1f'
                       % (kind, count, med, low, high, cpu_med, peak, ip_med, over,
                          cpu_med - cpu_base,
-                         '%.1fx' % (over / ip_med) if count and over > 0 and ip_med > 0 else '-'))
+                         '%.1fx' % (over / ip_med) if count and over > 0 and ip_med > 0 else '-',
+                         os.getloadavg()[0]))
                 sys.stdout.flush()
     finally:
         for step in reversed(cleanup):

@@ -128,17 +128,19 @@ def bench_words(err):
 
 
 def run_ip(netns, table):
-    """`ip -j route show table TABLE` -> (seconds, peak RSS MiB or None).
+    """`ip -j route show table TABLE` -> (seconds, peak RSS MiB or None, CPU seconds or None).
 
     The peak RSS comes from GNU time when it is installed: ru_maxrss of a child of this
     (big) Python process would include this process' memory at fork time.
     """
     argv = ['ip', '-n', netns, '-j', 'route', 'show', 'table', table]
     if os.access(TIME, os.X_OK):
-        elapsed, _out, err = measured([TIME, '-f', 'BENCH peak_kib=%M'] + argv)
-        return elapsed, int(bench_words(err)['peak_kib']) / 1024.0
+        elapsed, _out, err = measured([TIME, '-f', 'BENCH peak_kib=%M cpu_s=%U+%S'] + argv)
+        words = bench_words(err)
+        return (elapsed, int(words['peak_kib']) / 1024.0,
+                sum(float(x) for x in words['cpu_s'].split('+')))
     elapsed, _out, _err = measured(argv)
-    return elapsed, None
+    return elapsed, None, None
 
 
 def run_facts(env, netns, tables, timeout=None):
@@ -151,7 +153,7 @@ def run_facts(env, netns, tables, timeout=None):
     result = json.loads(out)
     routes = result['ansible_facts']['multinic_routing']['netns'][netns]['routes']
     return (float(words['module_seconds']), elapsed, int(words['peak_kib']) / 1024.0, routes,
-            words.get('pyroute2'))
+            words.get('pyroute2'), float(words['cpu_s']))
 
 
 def make_namespace(netns):
@@ -191,7 +193,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--routes', type=int, default=100000, help='routes in table 1000')
     parser.add_argument('--repeat', type=int, default=5, help='runs of (a), (b), (c)')
-    parser.add_argument('--repeat-all', type=int, default=1,
+    parser.add_argument('--repeat-all', type=int, default=3,
                         help='runs of (d), the unfiltered read (0 skips it)')
     parser.add_argument('--budget', type=float, default=90,
                         help='seconds the whole benchmark may take: a run of (d) still going '
@@ -202,6 +204,7 @@ def main():
 
     cleanup = []
     stopped = None
+    load_start = os.getloadavg()[0]
     netns = 'mnbench-%s' % uuid.uuid4().hex[:8]
     began = time.perf_counter()
     try:
@@ -216,22 +219,24 @@ def main():
         rows = {}
         version = None
         for _attempt in range(opts.repeat):
-            inside, whole, rss, routes, version = run_facts(env, netns, ['main'])
+            inside, whole, rss, routes, version, cpu = run_facts(env, netns, ['main'])
             assert len(routes) == main_count and all(r['table'] == 254 for r in routes), routes
             rows.setdefault('a_mod', []).append(inside)
             rows.setdefault('a_sub', []).append(whole)
             rows.setdefault('a_rss', []).append(rss)
+            rows.setdefault('a_sub_cpu', []).append(cpu)
             for key, table in (('b', 'all'), ('c', 'main')):
-                whole, rss = run_ip(netns, table)
+                whole, rss, cpu = run_ip(netns, table)
                 rows.setdefault(key, []).append(whole)
                 if rss is not None:
                     rows.setdefault(key + '_rss', []).append(rss)
+                    rows.setdefault(key + '_cpu', []).append(cpu)
         for _attempt in range(opts.repeat_all):
             left = None
             if opts.budget:
                 left = max(opts.budget - (time.perf_counter() - began), 5.0)
             try:
-                inside, whole, rss, routes, version = run_facts(env, netns, None, left)
+                inside, whole, rss, routes, version, cpu = run_facts(env, netns, None, left)
             except TooSlow:
                 stopped = left
                 break
@@ -239,6 +244,8 @@ def main():
             rows.setdefault('d_mod', []).append(inside)
             rows.setdefault('d_sub', []).append(whole)
             rows.setdefault('d_rss', []).append(rss)
+            rows.setdefault('d_sub_cpu', []).append(cpu)
+            del routes
     finally:
         for action in reversed(cleanup):
             action()
@@ -249,9 +256,10 @@ def main():
     print('%d routes in table 1000 (loaded with ip -batch in %.1f s), %d routes in main (both families)'
           % (opts.routes, load_seconds, main_count))
     print('median of %d runs (min..max); (d): %d run(s); RSS: peak of the process, the highest '
-          'of the runs\n' % (opts.repeat, opts.repeat_all))
-    header = '%-44s %9s %17s %9s %8s %8s' % (
-        'measurement', 'median s', 'min..max s', 'RSS MiB', 'x (b)', 'x (c)')
+          'of the runs; CPU s: user + system of the process, median' % (opts.repeat, opts.repeat_all))
+    print('load average (1 min) at the start and at the end: %.1f, %.1f\n' % (load_start, os.getloadavg()[0]))
+    header = '%-44s %9s %17s %7s %9s %8s %8s' % (
+        'measurement', 'median s', 'min..max s', 'CPU s', 'RSS MiB', 'x (b)', 'x (c)')
     print(header)
     print('-' * len(header))
     lines = [
@@ -267,7 +275,13 @@ def main():
             continue
         med, low, high = stats(rows[key])
         rss = '%9.1f' % max(rows[rss_key]) if rss_key in rows else '%9s' % '-'
-        print('%-44s %9.4f %8.4f..%-8.4f %s %8.2f %8.1f' % (label, med, low, high, rss, med / b, med / c))
+        cpu = '%7.3f' % stats(rows[key + '_cpu'])[0] if key + '_cpu' in rows else '%7s' % '-'
+        print('%-44s %9.4f %8.4f..%-8.4f %s %s %8.2f %8.1f' % (label, med, low, high, cpu, rss, med / b, med / c))
+    if 'd_sub' in rows:
+        # the cost of reading every table over the same process reading 8 routes (tables=[main])
+        wall = stats(rows['d_sub'])[0] - stats(rows['a_sub'])[0]
+        cpu = stats(rows['d_sub_cpu'])[0] - stats(rows['a_sub_cpu'])[0]
+        print('\n(d) over (a), subprocess: %+.4f s wall (%.2fx (b)), %+.3f s CPU' % (wall, wall / b, cpu))
     if stopped is not None:
         print('%-44s %9s   stopped after %.1f s: more than %.0fx (b), %.0fx (c)'
               % ('(d) routing_facts every table subprocess', '> %.1f' % stopped, stopped,

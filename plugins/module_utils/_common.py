@@ -14,6 +14,7 @@ __metaclass__ = type
 import ipaddress
 
 
+from ansible_collections.multinic.routing.plugins.module_utils import _exit
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, ValidationError
 from ansible_collections.multinic.routing.plugins.module_utils._pyroute2 import require_pyroute2
@@ -31,7 +32,8 @@ def run_module(module, action, needs_pyroute2=True):
     ``action`` returns the result dict; a ModuleFailure (bad input, netlink, files, ...) becomes
     a fail_json message with the keys it carries (never a traceback). A ``warnings`` list in the
     result is handed to ``module.warn`` (so ``action`` needs nothing of the module but params,
-    check_mode and _diff; a caller without Ansible reads the list itself). ``needs_pyroute2``
+    check_mode and _diff; a caller without Ansible reads the list itself). The result goes out
+through _exit.exit_json. ``needs_pyroute2``
     False: a module that only writes files runs without pyroute2.
     """
     if needs_pyroute2:
@@ -43,7 +45,9 @@ def run_module(module, action, needs_pyroute2=True):
         module.fail_json(msg=exc.msg, **exc.result)
     for warning in result.pop('warnings', None) or []:
         module.warn(warning)
-    module.exit_json(**result)
+    # module.exit_json(**result), written directly for a result holding _exit.JSONRows when
+    # that is provably the same JSON (routing_facts on big tables: see _exit)
+    _exit.exit_json(module, result)
 
 
 def check_netns_option(params):

@@ -328,6 +328,23 @@ class Netlink(object):
                     result.append(route)
         return result
 
+    def route_rows(self, table=None, decorate=None):
+        """The routes of both families, of one table (kernel-filtered) or all, as JSON rows
+        (codec.route_json_picker, for _exit.JSONRows): what routes() reads, with
+        ``decorate(route)`` applied, without keeping a dict per route."""
+        result = []
+        for fam in (4, 6):
+            try:
+                result.extend(self._dump_raw(codec.route_dump_msg(fam, table), pr.RTM_GETROUTE,
+                                             'listing IPv%d routes' % fam,
+                                             codec.route_json_picker(self.name_of, decorate, table)))
+            except NetlinkFailure as exc:
+                # a table nobody created yet: the kernel answers ENOENT for the filter (routes())
+                if table is not None and exc.code == errno.ENOENT:
+                    continue
+                raise
+        return result
+
     def replace_route(self, route):
         """Create the route, or replace the one with the same kernel identity in place."""
         self._change(codec.route_msg(route, self._need_index), pr.RTM_NEWROUTE,

@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import socket
 import struct
 
@@ -642,4 +643,77 @@ def rule_picker(priority=None):
             return None
         rule = decode_rule_bytes(buf, off, end)
         return rule if rule['priority'] == priority else None
+    return pick
+
+
+# --------------------------------------------------------------------------- routes as JSON rows
+#
+# routing_facts returns every route of every table. With 100,000 routes, a dict per route and
+# Ansible's generic result handling cost many times the dump itself (and the dicts alone weigh
+# about 50 MB), so for that one caller each route goes straight from its message to the text of
+# its JSON object, kept as a row of three strings (see _exit.JSONRows).
+#
+# The routes of a big table mostly differ only in their destination: 100,000 host routes via one
+# gateway on one device are the same message but for the bytes of RTA_DST. So a message is
+# decoded whole (decode_route_bytes) only the first time its bytes outside RTA_DST's payload are
+# seen; its JSON text, split around the destination, is kept as a template, and every later
+# message equal outside that payload costs one dict look-up and one inet_ntop.
+#
+# Why that is exact: _attributes() reads attribute headers only, each at an offset given by the
+# headers before it, never inside a payload. Two messages of the same length that are equal
+# outside the payload of their first RTA_DST therefore have the same attributes at the same
+# offsets, with equal payloads but that one, and the same header (dst_len included), so
+# decode_route_bytes() gives them equal dicts but for 'dest', which is '<RTA_DST>/<dst_len>'.
+
+JSON_ROUTE_TEMPLATES = 4096     # templates kept: bounds memory when hardly two routes share one
+_JSON_SPOTS_PER_LENGTH = 4      # RTA_DST offsets tried per message length: bounds a miss's cost
+_DEST_MARK = '\0multinic-dest\0'
+
+
+def route_json(route):
+    """The JSON text of one route dict, as json.dumps writes it (the row of a route without a
+    template: see route_json_picker)."""
+    return json.dumps(route)
+
+
+def route_json_picker(name_of, decorate=None, table=None):
+    """pick() for scan(): every route (of ``table`` only, when given) as a JSON row.
+
+    A row is a tuple of three strings whose concatenation is the JSON text of the dict
+    decode_route_bytes() makes, after ``decorate(route)`` (which may add keys, computed from
+    anything but 'dest'). Equal text for every message: only the first message of each layout is
+    decoded whole (see above).
+    """
+    templates = {}      # message bytes outside RTA_DST's payload -> (prefix, family, suffix)
+    spots = {}          # message length -> [(start, stop) of RTA_DST's payload in the message]
+    ntop = socket.inet_ntop
+    first_attr = _FAMILY_HDR.size
+
+    def pick(buf, off, end):
+        for start, stop in spots.get(end - off, ()):
+            found = templates.get(buf[off:off + start] + buf[off + stop:end])
+            if found is not None:
+                return found[0], ntop(found[1], buf[off + start:off + stop]), found[2]
+        route = decode_route_bytes(buf, off, end, name_of)
+        if table is not None and route['table'] != table:
+            return None
+        if decorate is not None:
+            decorate(route)
+        where = _attributes(buf, off + first_attr, end).get(RTA_DST)
+        if where is None or len(templates) >= JSON_ROUTE_TEMPLATES:
+            return route_json(route), '', ''
+        dest = route['dest']
+        addr, _sep, length = dest.partition('/')
+        route['dest'] = _DEST_MARK
+        parts = route_json(route).split(json.dumps(_DEST_MARK))
+        route['dest'] = dest
+        if len(parts) != 2 or addr != _ip(buf, where, buf[off]):
+            return route_json(route), '', ''    # not seen; kept as a plain row all the same
+        start, stop = where[0] - off, where[0] + where[1] - off
+        found = (parts[0] + '"', buf[off], '/%s"%s' % (length, parts[1]))
+        templates[buf[off:off + start] + buf[off + stop:end]] = found
+        known = spots.setdefault(end - off, [])
+        if (start, stop) not in known and len(known) < _JSON_SPOTS_PER_LENGTH:
+            known.append((start, stop))
+        return found[0], addr, found[2]
     return pick

@@ -269,3 +269,74 @@ def test_ip_json_and_module_agree_on_a_big_table(ns):
     main = facts({'netns': ns.name, 'gather_subset': ['routes'], 'tables': ['main']})
     assert module_routes(main['netns'][ns.name]['routes']) == ip_routes(ns, 'main')
     assert json.dumps(main).count('172.16.') == 0
+
+
+def varied(ns):
+    """Routes of many shapes and a few hundred that share a layout: IPv4 and IPv6, multipath,
+    MTU, source, onlink, metrics, unreachable/prohibit/blackhole, tables 100, 200 and 70000."""
+    lines = [
+        'route add 10.9.0.0/24 proto static nexthop via 10.0.0.2 dev veth0 weight 2 nexthop via 10.0.1.2 dev veth1',
+        'route add 2001:db8:9::/64 nexthop via 2001:db8::2 dev veth0 nexthop via 2001:db8:1::2 dev veth1 weight 3',
+        'route add 10.8.0.0/16 via 10.0.0.2 dev veth0 mtu 1400 src 10.0.0.1 metric 50 table 100',
+        'route add 10.7.0.0/16 via 10.0.5.5 dev veth0 onlink table 100',
+        'route add default via 10.0.1.254 dev veth1 table 100',
+        'route add default via 2001:db8:1::fe dev veth1 table 100',
+        'route add unreachable 10.6.0.0/16 table 200',
+        'route add prohibit 10.5.0.0/16 table 200',
+        'route add blackhole 2001:db8:dead::/48 table 70000',
+        'route add 0.0.0.0/8 via 10.0.0.2 dev veth0 table 200',
+        'rule add priority 100 from 10.0.1.1 table 100',
+        'rule add priority 110 fwmark 0x10 table 70000',
+        'rule add priority 120 to 192.0.2.0/24 unreachable',
+    ]
+    lines += ['route add 172.16.%d.%d/32 via 10.0.0.2 dev veth0 proto static table 70000'
+              % (i // 256, i % 256) for i in range(300)]
+    lines += ['route add 172.17.%d.0/24 via 10.0.1.2 dev veth1 metric 10' % i for i in range(200)]
+    lines += ['route add 2001:db8:77::%x/128 via 2001:db8::2 dev veth0 table 100' % i for i in range(1, 201)]
+    sh('ip', '-n', ns.name, '-batch', '-', input='\n'.join(lines) + '\n')
+    ns.run('-6', 'rule', 'add', 'priority', '100', 'from', '2001:db8:1::/64', 'table', '100')
+    ns.wait_ready()
+
+
+def ip_route_details(ns):
+    """(family, table, dest) -> (nexthops as (gateway, dev, weight), mtu, prefsrc, onlink) from `ip -j`."""
+    found = {}
+    for family in (4, 6):
+        for r in ns.ip('-%d' % family, 'route', 'show', 'table', 'all'):
+            key = (family, ip_table(r['table']) if 'table' in r else 254, ip_dest(r, family))
+            hops = sorted((h.get('gateway'), h.get('dev'), h.get('weight', 1)) for h in r.get('nexthops', []))
+            mtu = [m['mtu'] for m in r.get('metrics', []) if isinstance(m, dict) and 'mtu' in m]
+            found[key] = (hops or None, mtu[0] if mtu else None, r.get('prefsrc'), 'onlink' in r.get('flags', []))
+    return found
+
+
+def test_the_module_writes_what_the_dict_decoder_and_ip_read(ns):
+    """routing_facts writes its routes as JSON text built from templates (_rtnl_codec.
+    route_json_picker) and exits through _exit: the same routes, in the same order, as the dict
+    decoder read in this process (what the module returned before), and what `ip -j` reads."""
+    from ansible_collections.multinic.routing.plugins.module_utils import _facts
+
+    varied(ns)
+    before = _facts.gather([(ns.name, ns.name)], None, {'routes', 'rules'})['netns'][ns.name]
+    got = facts({'netns': [ns.name], 'gather_subset': ['routes', 'rules']})['netns'][ns.name]
+    after = _facts.gather([(ns.name, ns.name)], None, {'routes', 'rules'})['netns'][ns.name]
+    assert before == after, 'the kernel changed the routes during the test'
+    assert got == before
+    assert len([r for r in got['routes'] if r['table'] == 70000]) == 301
+
+    assert module_routes(got['routes']) == ip_routes(ns)
+    assert module_rules(got['rules']) == ip_rules(ns)
+    details = ip_route_details(ns)
+    for route in got['routes']:
+        hops = None if route['nexthops'] is None else sorted(
+            (h['gateway'], h['dev'], h['weight']) for h in route['nexthops'])
+        assert (hops, route['mtu'], route['src'], route['onlink']) == \
+            details[(route['family'], route['table'], route['dest'])], route
+    shapes = set((r['family'], r['type'], r['nexthops'] is not None, r['mtu'], r['onlink']) for r in got['routes'])
+    assert {(4, 'unicast', True, None, False), (6, 'unicast', True, None, False), (4, 'unicast', False, 1400, False),
+            (4, 'unicast', False, None, True), (4, 'unreachable', False, None, False),
+            (4, 'prohibit', False, None, False), (6, 'blackhole', False, None, False)} <= shapes
+
+    # one table, by the kernel's filter: the same routes as the dict decoder's of that table
+    one = facts({'netns': [ns.name], 'gather_subset': ['routes'], 'tables': ['100', '200']})
+    assert one['netns'][ns.name]['routes'] == [r for t in (100, 200) for r in got['routes'] if r['table'] == t]

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import socket
 
 import pytest
@@ -245,3 +246,84 @@ def test_the_rule_picker_keeps_only_the_rules_at_one_priority():
         picked = codec.scan(data, 7, codec.rule_picker(priority))[0]
         assert picked == [r for r in rules if r['priority'] == priority]
     assert codec.scan(data, 7, codec.rule_picker())[0] == rules
+
+
+# ------------------------------------------------------------------ routes as JSON rows (routing_facts)
+
+def json_of(rows):
+    """What the controller reads from the rows: a list of route dicts."""
+    return json.loads('[%s]' % ', '.join(a + b + c for a, b, c in rows))
+
+
+def named(route):
+    route['table_name'] = {254: 'main', 100: 'data'}.get(route['table'])
+    route['proto_name'] = {241: 'multinic'}.get(route['proto'])
+
+
+def plain(data, decorate=named):
+    """What the dict decoder makes of the same bytes (routes() + the names routing_facts adds)."""
+    routes = codec.scan(data, 7, codec.route_picker(4, name_of))[0]
+    for route in routes:
+        decorate(route)
+    return routes
+
+
+# Varied layouts, each with many destinations: templates are made and reused, alike and
+# different messages of the same length side by side (another gateway, metric or table).
+VARIED = (
+    [dict(ROUTE, dest='10.%d.%d.0/24' % (i // 256, i % 256)) for i in range(300)]
+    + [dict(ROUTE, dest='10.1.%d.0/24' % i, gateway='10.240.64.2') for i in range(50)]
+    + [dict(ROUTE, dest='10.2.%d.0/24' % i, metric=101, table=100) for i in range(50)]
+    + [dict(ROUTE, dest='172.16.0.%d/32' % i, src=None, mtu=None, table=70000) for i in range(50)]
+    + [dict(ROUTE, dest='default', src=None), dict(ROUTE, dest='0.0.0.0/8', src=None)]
+    + [dict(r, dest='10.3.%d.0/24' % i) for r in ROUTES[3:] for i in range(20)]   # multipath, blackhole
+    + [dict(ROUTES[2], dest='2001:db8:%x::/48' % i) for i in range(1, 101)]
+    + [ROUTES[2], dict(ROUTES[2], dest='2001:db8:ff::/64', gateway=None, dev='ens3')]
+)
+
+
+def test_json_rows_read_what_the_dict_decoder_reads(monkeypatch):
+    calls = []
+    whole = codec.decode_route_bytes
+    monkeypatch.setattr(codec, 'decode_route_bytes', lambda *a: calls.append(1) or whole(*a))
+    data = b''.join(raw(codec.route_msg(r, index_of)) for r in VARIED)
+    expected = plain(data)
+    assert [r['dest'] for r in expected] == [r['dest'] for r in VARIED]
+    calls[:] = []
+    rows = codec.scan(data, 7, codec.route_json_picker(name_of, named))[0]
+    assert json_of(rows) == expected
+    # each layout decoded whole once (plus the routes without RTA_DST), not each route
+    assert len(calls) < 20 < len(VARIED)
+    assert sum(1 for a, b, c in rows if b) > len(VARIED) - 20
+
+
+def test_json_rows_in_datagrams_of_their_own_keep_using_the_templates():
+    pick = codec.route_json_picker(name_of, named)
+    routes = VARIED[:60] + VARIED[-103:]
+    rows = []
+    for route in routes:            # one message per datagram, like the end of a big dump
+        rows.extend(codec.scan(raw(codec.route_msg(route, index_of)), 7, pick)[0])
+    assert json_of(rows) == plain(b''.join(raw(codec.route_msg(r, index_of)) for r in routes))
+
+
+def test_json_rows_of_one_table_only_and_without_templates(monkeypatch):
+    data = b''.join(raw(codec.route_msg(r, index_of)) for r in VARIED)
+    rows = codec.scan(data, 7, codec.route_json_picker(name_of, named, table=100))[0]
+    assert json_of(rows) == [r for r in plain(data) if r['table'] == 100] != []
+    # past the bound on templates every route is a plain row: the same JSON
+    monkeypatch.setattr(codec, 'JSON_ROUTE_TEMPLATES', 1)
+    rows = codec.scan(data, 7, codec.route_json_picker(name_of, named))[0]
+    assert json_of(rows) == plain(data)
+    assert sum(1 for a, b, c in rows if b) == 300     # the first layout only
+
+
+def test_a_destination_byte_pattern_elsewhere_does_not_fool_the_templates():
+    """Two messages equal but for the gateway: the gateway is outside RTA_DST's payload, so the
+    second one gets a template of its own, never the first one's."""
+    first = dict(ROUTE, dest='10.0.0.0/24', gateway='10.240.64.1')
+    second = dict(ROUTE, dest='10.0.0.0/24', gateway='10.240.64.9')
+    third = dict(ROUTE, dest='10.0.1.0/24', gateway='10.240.64.9')
+    data = b''.join(raw(codec.route_msg(r, index_of)) for r in (first, second, third))
+    assert len(set(len(raw(codec.route_msg(r, index_of))) for r in (first, second, third))) == 1
+    rows = codec.scan(data, 7, codec.route_json_picker(name_of))[0]
+    assert json_of(rows) == [first, second, third]
