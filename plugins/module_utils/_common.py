@@ -33,8 +33,8 @@ def run_module(module, action, needs_pyroute2=True):
     a fail_json message with the keys it carries (never a traceback). A ``warnings`` list in the
     result is handed to ``module.warn`` (so ``action`` needs nothing of the module but params,
     check_mode and _diff; a caller without Ansible reads the list itself). The result goes out
-through _exit.exit_json. ``needs_pyroute2``
-    False: a module that only writes files runs without pyroute2.
+    through _exit.exit_json. ``needs_pyroute2`` False: a module that only writes files runs
+    without pyroute2.
     """
     if needs_pyroute2:
         require_pyroute2(module)
