@@ -25,8 +25,10 @@ description:
   - Every entry is validated, then every entry is compared with the kernel, before anything is
     written - a bad entry or a refused route anywhere in the lists fails the task with nothing
     changed, naming the entry (C(routes[2].gateway=...)).
-  - The kernel is read once - one route dump per address family and table the entries name (the
-    kernel filters it by table), one rule dump per address family. Later entries are compared
+  - The kernel is read once before any change - one route dump per address family and table the
+    entries name (the kernel filters it by table; a table only purge works in is also filtered
+    by protocol), one rule dump per address family - and once more after the changes, for the
+    returned state (not when nothing changes, nor in check mode). Later entries are compared
     with the state the earlier ones leave; the same route twice in O(routes), or the same rule
     twice with C(state=present) in O(rules), is refused.
   - Changes are written in this order - rules deleted, routes deleted, routes written, rules
