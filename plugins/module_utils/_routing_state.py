@@ -34,7 +34,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _common as
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec, netns_spec
-from ansible_collections.multinic.routing.plugins.module_utils._differences import PRESENT, DifferenceTracker
+from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names import COLLECTION_PROTO_ID
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
