@@ -72,6 +72,19 @@ class ArgumentSpec(object):
             options[name].update(change)
         return options
 
+    def list_option(self, without=(), **extra):
+        """This spec as the entries of another module's list option (``type: list, elements:
+        dict``): the same options, defaults, choices and constraints, checked per entry, minus
+        the options in ``without``; ``extra`` adds keys to the option (``default``, ...)."""
+        options = dict((name, copy.deepcopy(option)) for name, option in self.argument_spec.items()
+                       if name not in without)
+        option = dict(type='list', elements='dict', options=options)
+        for name, value in self.constraints().items():
+            if value:
+                option[name] = copy.deepcopy(value)
+        option.update(extra)
+        return option
+
     def defaults(self):
         """Every option's default (None when it has none): params as if none were given."""
         return dict((name, option.get('default')) for name, option in self.argument_spec.items())

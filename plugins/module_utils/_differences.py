@@ -65,9 +65,10 @@ class DifferenceTracker(object):
         self.compare(name, before, after)
         return self
 
-    def merge(self, other):
+    def merge(self, other, prefix=''):
+        """Add another tracker's differences, their names prefixed (``routes[2].``)."""
         for entry in other._entries:
-            self.add(entry['name'], entry['before'], entry['after'])
+            self.add(prefix + entry['name'], entry['before'], entry['after'])
         return self
 
     @property

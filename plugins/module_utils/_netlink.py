@@ -308,14 +308,15 @@ class Netlink(object):
                      'removing address %s from %s' % (cidr, self.name_of(index)))
 
     # -- routes ----------------------------------------------------------------------------
-    def routes(self, family=None, table=None, dest=None):
+    def routes(self, family=None, table=None, dest=None, proto=None):
         """Routes of one family (4, 6 or None for both), of one table (kernel-filtered) or all;
-        with ``dest`` (a prefix as the routes read it, or 'default') only the routes to it."""
+        with ``dest`` (a prefix as the routes read it, or 'default') only the routes to it;
+        with ``proto`` (a protocol number) only the routes of that protocol (kernel-filtered)."""
         families = [family] if family else [4, 6]
         result = []
         for fam in families:
             try:
-                dumped = self._dump_raw(codec.route_dump_msg(fam, table), pr.RTM_GETROUTE,
+                dumped = self._dump_raw(codec.route_dump_msg(fam, table, proto), pr.RTM_GETROUTE,
                                         'listing IPv%d routes' % fam,
                                         codec.route_picker(fam, self.name_of, dest))
             except NetlinkFailure as exc:
@@ -324,7 +325,7 @@ class Netlink(object):
                     continue
                 raise
             for route in dumped:
-                if table is None or route['table'] == table:
+                if (table is None or route['table'] == table) and (not proto or route['proto'] == proto):
                     result.append(route)
         return result
 

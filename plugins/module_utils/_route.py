@@ -297,47 +297,79 @@ def predict(nl, wanted):
     return route
 
 
+def plan(params, wanted, given, current):
+    """What one task does to the kernel's route ``current`` (None: there is none) - decided
+    without writing anything, so an aggregate can plan every entry before the first write.
+
+    Returns a dict: ``tracker`` (the DifferenceTracker), ``write`` ('replace', 'delete' or
+    None), ``previous_proto`` when an existing route is replaced or deleted, ``warnings``.
+    Raises ValidationError for a route of another owner that differs (unless force=true).
+    """
+    ours = owners(params)
+    force = bool(params.get('force'))
+    step = {'tracker': DifferenceTracker(), 'write': None, 'warnings': []}
+    if params['state'] == 'present':
+        if current:
+            step['tracker'] = differences(current, wanted, given)
+        else:
+            step['tracker'].add(ABSENT, None, wanted)
+        if not step['tracker'].empty:
+            if current and current.get('proto') not in ours and not force:
+                raise c.ValidationError(foreign_refusal(current, wanted, step['tracker'].names(), params))
+            if current:
+                step['previous_proto'] = current.get('proto')
+            step['write'] = 'replace'
+    elif current:
+        if current.get('proto') in ours or force:
+            step['tracker'].add(PRESENT, current, None)
+            step['previous_proto'] = current.get('proto')
+            step['write'] = 'delete'
+        else:
+            step['warnings'].append(
+                'kept route %s: it belongs to another owner, proto %s (not %s); '
+                'state=absent deletes only this collection\'s routes and those of the given '
+                'proto, unless force=true' % (
+                    describe(current), proto_label(current.get('proto')),
+                    ' or '.join(proto_label(p) for p in sorted(ours))))
+    return step
+
+
+def write(nl, step, wanted, current):
+    """Carry out a plan() step: the one netlink write it needs, if any."""
+    if step['write'] == 'replace':
+        nl.replace_route(wanted)
+    elif step['write'] == 'delete':
+        nl.delete_route(current)
+
+
+def predicted(nl, step, wanted, current):
+    """The route after a plan() step, as check mode reports it (None: no route)."""
+    if step['write'] == 'replace':
+        return predict(nl, wanted)
+    if step['write'] == 'delete':
+        return None
+    return current
+
+
 def run(module):
     params = module.params
     wanted, given = build(params)
-    present = params['state'] == 'present'
-    ours = owners(params)
-    force = bool(params.get('force'))
     result = {}
-    tracker = DifferenceTracker()
     with Netlink(params.get('netns')) as nl:
-        if present:
+        if params['state'] == 'present':
             check_devices(nl, wanted)
         current = find(nl, wanted)
-        after = current
-        if present:
-            tracker = differences(current, wanted, given) if current else tracker.add(ABSENT, None, wanted)
-            if not tracker.empty:
-                if current and current.get('proto') not in ours and not force:
-                    raise c.ValidationError(foreign_refusal(current, wanted, tracker.names(), params))
-                if current:
-                    result['previous_proto'] = current.get('proto')
-                if module.check_mode:
-                    after = predict(nl, wanted)
-                else:
-                    nl.replace_route(wanted)
-                    after = find(nl, wanted)
-        elif current:
-            if current.get('proto') in ours or force:
-                tracker.add(PRESENT, current, None)
-                result['previous_proto'] = current.get('proto')
-                after = None
-                if not module.check_mode:
-                    nl.delete_route(current)
-                    after = find(nl, wanted)
-            else:
-                result['warnings'] = [
-                    'kept route %s: it belongs to another owner, proto %s (not %s); '
-                    'state=absent deletes only this collection\'s routes and those of the given '
-                    'proto, unless force=true' % (
-                        describe(current), proto_label(current.get('proto')),
-                        ' or '.join(proto_label(p) for p in sorted(ours)))]
-    tracker.report(result)
+        step = plan(params, wanted, given, current)
+        if module.check_mode or not step['write']:
+            after = predicted(nl, step, wanted, current)
+        else:
+            write(nl, step, wanted, current)
+            after = find(nl, wanted)
+    if 'previous_proto' in step:
+        result['previous_proto'] = step['previous_proto']
+    if step['warnings']:
+        result['warnings'] = step['warnings']
+    step['tracker'].report(result)
     result['route'] = after
     if module._diff:
         result['diff'] = c.diff_of(current, after)

@@ -198,13 +198,16 @@ def address_msg(index, cidr, broadcast=None, nodad=False):
 
 # --------------------------------------------------------------------------- routes
 
-def route_dump_msg(family, table=None):
-    """A route dump of one family; with a table, the kernel filters (strict checking)."""
+def route_dump_msg(family, table=None, proto=None):
+    """A route dump of one family; with a table and/or a protocol, the kernel filters (strict
+    checking: ip_valid_fib_dump_req() reads rtm_protocol and RTA_TABLE)."""
     msg = pr.rtmsg()
     msg['family'] = FAMILIES[family]
     if table is not None:
         msg['table'] = _header_table(table)
         msg['attrs'] = [['RTA_TABLE', table]]
+    if proto:
+        msg['proto'] = proto
     return msg
 
 

@@ -357,58 +357,86 @@ def plan_delete(rules, targets):
         remaining.remove(target)
 
 
+def plan(current, wanted, given, present):
+    """What one task does, given ``current``: the kernel's rules of the wanted family, in the
+    kernel's order (at least every rule at the wanted priority, when one is known) - decided
+    without writing anything, so an aggregate can plan every entry before the first write.
+
+    Returns a dict: ``tracker`` (the DifferenceTracker), ``before`` (the rules the task is
+    about), ``add`` (the rule to add, or None), ``delete`` (the rules to delete, in order),
+    ``warnings``. Raises ValidationError when the kernel would add or delete another rule than
+    the one meant.
+    """
+    step = {'tracker': DifferenceTracker(), 'add': None, 'delete': [], 'warnings': []}
+    if present:
+        step['before'] = [r for r in current if same_identity(r, wanted)]
+        if not step['before']:
+            clash = kernel_clash(current, wanted)
+            if clash is not None:
+                raise c.ValidationError(
+                    'cannot add rule "%s": the kernel takes it for the existing rule "%s" '
+                    '(it does not tell rules apart by the invert flag or the goto target); '
+                    'remove that rule first or use another priority'
+                    % (describe(wanted), describe(clash)))
+            step['tracker'].add(ABSENT, None, wanted)
+            step['add'] = wanted
+        return step
+    targets = []
+    for r in current:
+        if not matches(r, wanted, given):
+            continue
+        if kernel_default(r) and not ('priority' in given and 'table' in given):
+            step['warnings'].append(
+                'left the kernel\'s default rule "%s" in place: name its priority and '
+                'table to delete it' % describe(r))
+        else:
+            targets.append(r)
+    plan_delete(current, targets)
+    step['before'] = step['delete'] = targets
+    if targets:
+        step['tracker'].add(PRESENT, targets, None)
+    return step
+
+
+def write(nl, step):
+    """Carry out a plan() step: its netlink writes, if any."""
+    for r in step['delete']:
+        nl.delete_rule(r)
+    if step['add'] is not None:
+        nl.add_rule(step['add'])
+
+
 def run(module):
     params = module.params
     wanted, given = build(params)
     present = params['state'] == 'present'
     result = {}
-    tracker = DifferenceTracker()
     # Every rule the logic below compares (same identity, the kernel's clash on add, the
     # kernel's pick on delete) has the wanted priority when one is known: only those are read.
     priority = wanted['priority'] if present or 'priority' in given else None
     with Netlink(params.get('netns')) as nl:
-        current = nl.rules(wanted['family'], priority)
-        if present:
-            before = [r for r in current if same_identity(r, wanted)]
-            after = before
-            if not before:
-                clash = kernel_clash(current, wanted)
-                if clash is not None:
-                    raise c.ValidationError(
-                        'cannot add rule "%s": the kernel takes it for the existing rule "%s" '
-                        '(it does not tell rules apart by the invert flag or the goto target); '
-                        'remove that rule first or use another priority'
-                        % (describe(wanted), describe(clash)))
-                tracker.add(ABSENT, None, wanted)
-                if module.check_mode:
-                    after = [wanted]
-                else:
-                    nl.add_rule(wanted)
-                    after = [r for r in nl.rules(wanted['family'], priority) if same_identity(r, wanted)]
-            result['rule'] = after[0] if after else None
+        step = plan(nl.rules(wanted['family'], priority), wanted, given, present)
+        before = step['before']
+        changes = step['add'] is not None or step['delete']
+        if not changes:
+            after = [] if not present else before
+        elif module.check_mode:
+            after = [wanted] if present else []
         else:
-            before = [r for r in current if matches(r, wanted, given)]
-            targets = []
-            for r in before:
-                if kernel_default(r) and not ('priority' in given and 'table' in given):
-                    result.setdefault('warnings', []).append(
-                        'left the kernel\'s default rule "%s" in place: name its priority and '
-                        'table to delete it' % describe(r))
-                else:
-                    targets.append(r)
-            before = targets
-            plan_delete(current, targets)
-            after = []
-            if targets:
-                tracker.add(PRESENT, targets, None)
-                if not module.check_mode:
-                    for r in targets:
-                        nl.delete_rule(r)
-                    after = [r for r in nl.rules(wanted['family'], priority)
-                             if any(r == t for t in targets)]
-            result['rule'] = None
-            result['removed'] = targets
-    tracker.report(result)
+            write(nl, step)
+            now = nl.rules(wanted['family'], priority)
+            if present:
+                after = [r for r in now if same_identity(r, wanted)]
+            else:
+                after = [r for r in now if any(r == t for t in step['delete'])]
+    if present:
+        result['rule'] = after[0] if after else None
+    else:
+        result['rule'] = None
+        result['removed'] = step['delete']
+    if step['warnings']:
+        result['warnings'] = step['warnings']
+    step['tracker'].report(result)
     if module._diff:
         result['diff'] = {'before': {'rules': before}, 'after': {'rules': after}}
     return result
