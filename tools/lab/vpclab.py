@@ -883,6 +883,20 @@ def verify(topo, strict=True):
     return problems
 
 
+def restart(name):
+    """`podman restart -t 10`, as a stop and a start: on a loaded machine systemd may take
+    longer than the 10 s to stop, and podman's SIGKILL then races the container's own exit
+    ("container state improper: stopped", rc 125) although the container did stop. A failed
+    stop is an error only when the container is still running."""
+    res = podman("stop", "-t", "10", name, check=False)
+    if res.returncode != 0:
+        state = podman("inspect", "-f", "{{.State.Status}}", name, check=False).stdout.strip()
+        if state not in ("exited", "stopped", "configured", "created"):
+            raise LabError("podman stop %s failed (rc=%d) and it is %s:\n%s" % (
+                name, res.returncode, state or "unknown", _clean_stderr(res.stderr or "")))
+    podman("start", name)
+
+
 def reboot_workers(topo, names=None):
     """`podman restart` the workers in parallel (a reboot) and wait until
     each is ready: systemd running, ens3 holding its address, the data
@@ -894,7 +908,7 @@ def reboot_workers(topo, names=None):
     def reboot(z):
         name = z["worker"]["name"]
         t0 = time.time()
-        podman("restart", "-t", "10", name)
+        restart(name)
         secs, snap = wait_ready(topo, z, t0, False, timeout)
         where, infos = data_nic(snap)
         return {"worker": z["worker"]["inventory_name"], "container": name,
