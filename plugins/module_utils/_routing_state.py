@@ -69,6 +69,41 @@ def _entry_params(entry, proto):
     return params
 
 
+def _prepared(kind, entries, proto, unit, clash):
+    """The entries of ``kind`` built by ``unit`` (_route or _rule), each checked by ``clash``
+    against the ones before it: dicts with ``index``, ``params``, ``wanted``, ``given``,
+    ``present``."""
+    prepared = []
+    for index, entry in enumerate(entries or []):
+        entry_params = _entry_params(entry, proto)
+        try:
+            wanted, given = unit.build(entry_params)
+        except c.ValidationError as exc:
+            raise _entry_error(kind, index, exc)
+        item = {'index': index, 'params': entry_params, 'wanted': wanted, 'given': given,
+                'present': entry_params['state'] == 'present'}
+        for other in prepared:
+            clash(other, item)
+        prepared.append(item)
+    return prepared
+
+
+def _route_clash(other, item):
+    """Two entries of the same route, whatever their state, are refused."""
+    if _route.same_identity(other['wanted'], item['wanted']):
+        raise c.ValidationError(
+            'routes[%d] and routes[%d] are the same route %s (a route is its family, '
+            'table, dest, metric and tos): give each route once'
+            % (other['index'], item['index'], _route.describe(item['wanted'])))
+
+
+def _rule_clash(other, item):
+    """Two present entries of the same rule are refused (absent ones may overlap)."""
+    if other['present'] and item['present'] and _rule.same_identity(other['wanted'], item['wanted']):
+        raise c.ValidationError('rules[%d] and rules[%d] are the same rule "%s": give '
+                                'each rule once' % (other['index'], item['index'], _rule.describe(item['wanted'])))
+
+
 def prepare(params):
     """Validate every entry and the purge scope before anything is read.
 
@@ -77,34 +112,8 @@ def prepare(params):
     and the ``tables`` numbers it may delete from.
     """
     proto = params.get('proto')
-    routes, rules = [], []
-    for index, entry in enumerate(params.get('routes') or []):
-        entry_params = _entry_params(entry, proto)
-        try:
-            wanted, given = _route.build(entry_params)
-        except c.ValidationError as exc:
-            raise _entry_error('routes', index, exc)
-        for other in routes:
-            if _route.same_identity(other['wanted'], wanted):
-                raise c.ValidationError(
-                    'routes[%d] and routes[%d] are the same route %s (a route is its family, '
-                    'table, dest, metric and tos): give each route once'
-                    % (other['index'], index, _route.describe(wanted)))
-        routes.append({'index': index, 'params': entry_params, 'wanted': wanted, 'given': given,
-                       'present': entry_params['state'] == 'present'})
-    for index, entry in enumerate(params.get('rules') or []):
-        entry_params = _entry_params(entry, proto)
-        try:
-            wanted, given = _rule.build(entry_params)
-        except c.ValidationError as exc:
-            raise _entry_error('rules', index, exc)
-        present = entry_params['state'] == 'present'
-        for other in rules:
-            if present and other['present'] and _rule.same_identity(other['wanted'], wanted):
-                raise c.ValidationError('rules[%d] and rules[%d] are the same rule "%s": give '
-                                        'each rule once' % (other['index'], index, _rule.describe(wanted)))
-        rules.append({'index': index, 'params': entry_params, 'wanted': wanted, 'given': given,
-                      'present': present})
+    routes = _prepared('routes', params.get('routes'), proto, _route, _route_clash)
+    rules = _prepared('rules', params.get('rules'), proto, _rule, _rule_clash)
     purge = None
     if params.get('purge'):
         if not params.get('purge_tables'):
