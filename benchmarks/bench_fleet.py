@@ -14,7 +14,9 @@ Run as root from the repository root, with the venv hack/test makes (.venv):
 
 For each size N it brings up a lab of N workers with tools/lab/vpclab.py (its own prefix and
 base, real hosts of --flavour, one zone per worker), then times each play as a whole
-`ansible-playbook` process (wall seconds, forks = N, the podman connection):
+`ansible-playbook` process (wall seconds, forks = N) over --connection: ssh (default), as a
+fleet is reached - SSH with pipelining to each worker's control address, one master connection
+per worker - or podman (podman exec, no pipelining, as the molecule scenarios connect):
 
   ping       a play running ansible.builtin.ping once on the workers: the baseline, what Ansible
              itself costs for one task on these hosts; timed --repeat times, spread over the run
@@ -110,6 +112,7 @@ class Lab(object):
         self.words = [sys.executable, VPCLAB, '--prefix', args.prefix, '--base', args.base,
                       '--zones', str(zones), '--flavour', args.flavour]
         self.zones = zones
+        self.connection = args.connection
         self.inventory = os.path.join(workdir, 'inventory-%d' % zones)
 
     def up(self):
@@ -117,7 +120,7 @@ class Lab(object):
         sh(self.words + ['up', '--recreate'])
         os.makedirs(self.inventory)
         with open(os.path.join(self.inventory, 'lab.yml'), 'w') as out:
-            out.write(sh(self.words + ['inventory']))
+            out.write(sh(self.words + ['inventory', '--connection', self.connection]))
         with open(os.path.join(self.inventory, 'lab-connection.yml'), 'w') as out:
             out.write(CONNECTION)
         return time.perf_counter() - start
@@ -231,8 +234,8 @@ def bench_size(zones, args, roots, workdir):
         if not (args.keep and zones == args.sizes[-1]):
             lab.down()
     ping = median(times['ping'])
-    print('%d workers (lab up %.0f s, flavour %s, strategy %s, load %s)' % (
-        zones, up, args.flavour, args.strategy, ' '.join('%.2f' % x for x in os.getloadavg())))
+    print('%d workers (lab up %.0f s, flavour %s, connection %s, strategy %s, load %s)' % (
+        zones, up, args.flavour, args.connection, args.strategy, ' '.join('%.2f' % x for x in os.getloadavg())))
     print(line('ping', times['ping'], ping))
     if times['converge']:
         print(line('converge', times['converge'], ping, '  %.2fx ping per worker, %d changed' % (
@@ -256,6 +259,8 @@ def main():
     parser.add_argument('--prefix', default='mrb', help='lab prefix (podman names), unique on the host')
     parser.add_argument('--base', default='10.230', help='first two octets of the lab, unique on the host')
     parser.add_argument('--flavour', default='netplan', help='worker flavour (tools/lab/README.md)')
+    parser.add_argument('--connection', default='ssh', choices=['ssh', 'podman'],
+                        help='how Ansible reaches the workers (vpclab.py inventory --connection)')
     parser.add_argument('--strategy', default='source_routing', choices=['custom_routes', 'source_routing', 'netns'])
     parser.add_argument('--baseline-ref', help='also time the reachability playbook of the collection at this git ref')
     parser.add_argument('--reachability-only', action='store_true',

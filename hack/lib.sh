@@ -24,7 +24,7 @@ need_root() {
 }
 
 ensure_system_packages() {
-  local want=(podman debootstrap runc nftables iproute2 python3-venv git shellcheck)
+  local want=(podman debootstrap runc nftables iproute2 python3-venv git shellcheck openssh-client)
   local missing=()
   for pkg in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -28,14 +28,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils import _guard
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec, netns_spec
 from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
-from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._iproute2_names import COLLECTION_PROTO_ID
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
@@ -49,6 +51,9 @@ SPEC = ArgumentSpec(dict(
     proto=dict(type='str'),
     purge=dict(type='bool', default=False),
     purge_tables=dict(type='list', elements='str'),
+    guard=dict(type='bool', default=False),
+    guard_peer=dict(type='str'),
+    guard_local=dict(type='str'),
 ), required_if=[('purge', True, ['purge_tables'])]).merge(netns_spec())
 
 _OPTION_FIRST = re.compile(r'[a-z_]+(\[\d+\])?(\.[a-z_]+)?=')
@@ -290,14 +295,84 @@ def _write(nl, steps):
                                  % (exc.msg, done, len(steps)), exc.code, changed=done > 0)
 
 
+def _undo(nl, steps):
+    """Take the written steps back, last first: the state before the task."""
+    for step in reversed(steps):
+        if step[0] == 'rule':
+            if step[1]['add'] is not None:
+                nl.delete_rule(step[1]['add'])
+            for r in step[1]['delete']:
+                nl.add_rule(r)
+        elif step[3] is not None:
+            nl.replace_route(step[3])
+        else:
+            nl.delete_route(step[2])
+
+
+def _covers(dest, address):
+    if dest == 'default':
+        return True
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network(dest, strict=False)
+    except ValueError:
+        return False
+
+
+def _culprit(routes, rules, state, after):
+    """The entry that moved the management path, as a message names it."""
+    table = after['table'] if after is not None else None
+    for e in routes:
+        w = e['wanted']
+        if e['present'] and e['step']['write'] and table in (None, w['table']) \
+                and _covers(w['dest'], state['peer']):
+            return 'routes[%d] (%s%s%s%s)' % (e['index'], _route.describe(w),
+                                               '' if w.get('type', 'unicast') == 'unicast' else ' ' + w['type'],
+                                               ' via %s' % w['gateway'] if w.get('gateway') else '',
+                                               ' dev %s' % w['dev'] if w.get('dev') else '')
+    for e in rules:
+        if e['present'] and e['step']['add'] is not None and table in (None, e['wanted'].get('table')):
+            return 'rules[%d] (%s)' % (e['index'], _rule.describe(e['wanted']))
+    return 'the changes of this task'
+
+
+def _guarded_write(nl, steps, state, routes, rules):
+    """Write; when the management path moved, undo every write and fail naming the entry."""
+    _write(nl, steps)
+    if not state['active']:
+        return
+    moved = _guard.moved(nl, state)
+    if moved is None:
+        return
+    after, now = moved
+    culprit = _culprit(routes, rules, state, after)
+    try:
+        _undo(nl, steps)
+    except NetlinkFailure as exc:
+        raise NetlinkFailure('%s moved the management path (from %s to %s: by %s before, %s after) and '
+                             'undoing the changes failed: %s' % (culprit, state['local'], state['peer'],
+                                                                  _guard.describe(state['path']), now,
+                                                                  exc.msg), exc.code, changed=True,
+                             guard=_guard.summary(state))
+    held = _guard.moved(nl, state)
+    raise ModuleFailure('%s moved the management path: packets from %s to %s (%s) left by %s before the '
+                        'change and %s after it; every change of this task was undone%s'
+                        % (culprit, state['local'], state['peer'], state['source'],
+                           _guard.describe(state['path']), now,
+                           '' if held is None else ', yet the path now goes %s' % held[1]),
+                        changed=held is not None, guard=_guard.summary(state))
+
+
 def run(module):
     params = module.params
     routes, rules, purge = prepare(params)
+    _guard.check_options(params)
+    guard = _guard.session(params, params.get('netns'))
     check_mode = module.check_mode
     tracker = DifferenceTracker()
     warnings, steps = [], []
     result = {}
     with Netlink(params.get('netns')) as nl:
+        _guard.arm(nl, guard)
         links = _Links(nl)
         for entry in routes:
             if entry['present']:
@@ -336,7 +411,7 @@ def run(module):
                 added_rules.append(step['add'])
 
         if steps and not check_mode:
-            _write(nl, steps)
+            _guarded_write(nl, steps, guard, routes, rules)
             after_routes = RouteView(nl, route_keys, purge)
             after_rules = dict((f, nl.rules(f)) for f in sorted(rule_families))
         else:
@@ -356,6 +431,7 @@ def run(module):
         'routes': [e['before'] for e in routes if e['step']['write'] == 'delete'] + purged_routes,
         'rules': [r for e in rules if not e['present'] for r in e['step']['delete']] + purged_rules,
     }
+    result['guard'] = _guard.summary(guard)
     if warnings:
         result['warnings'] = warnings
     tracker.report(result)

@@ -41,6 +41,13 @@ description:
     another protocol (the kernel's, DHCP's, C(ip route add)'s, a network manager's), no route in
     another table, no rule looking up another table, no kernel default rule. Protocols 0
     (C(unspec)) and 2 (C(kernel)) are refused with O(purge=true).
+  - B(The management-path guard.) With O(guard=true), before anything is written, the task
+    asks the kernel how a packet from the address the controller's connection arrives on goes
+    back to the controller (O(guard_local) to O(guard_peer), by default both read from
+    C(SSH_CONNECTION)); after the writes it asks again. When the outgoing device or the source
+    address changed, every write of the task is undone at once (rules added deleted, routes put
+    back as they were, routes and rules deleted written again) and the task fails naming the
+    entry that moved the path. RV(guard) says whether the guard was on, and why not.
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
@@ -224,6 +231,31 @@ options:
         O(proto) in these tables and rules of O(proto) looking them up are in the scope of purge.
     type: list
     elements: str
+  guard:
+    description:
+      - Guard the management path (see the description) - the way back from this host to the
+        controller must keep its outgoing device and source address through the task's writes;
+        otherwise they are undone and the task fails.
+      - The guard is off, and RV(guard.reason) says why, when the task acts in a namespace
+        (O(netns)), when neither O(guard_peer) and O(guard_local) are given nor C(SSH_CONNECTION)
+        is in the environment of the module process or of one of its ancestors (a connection
+        that is not SSH, such as C(local) or a container connection), or when the kernel has no
+        route to the controller before the change.
+      - It protects against this task's own routes and rules taking the path away. It cannot see
+        what is outside this task (a network manager reapplying, a firewall), and in check mode
+        it only records the path.
+    type: bool
+    default: false
+  guard_peer:
+    description:
+      - The controller's address as this host sees it. Default - the first field of
+        C(SSH_CONNECTION).
+    type: str
+  guard_local:
+    description:
+      - The address of this host the controller's connection arrives on. Default - the third
+        field of C(SSH_CONNECTION).
+    type: str
 seealso:
   - module: multinic.routing.route
   - module: multinic.routing.rule
@@ -264,6 +296,14 @@ EXAMPLES = r'''
   multinic.routing.routing_state:
     purge: true
     purge_tables: [201]
+
+- name: A change that must not cut the SSH session it runs over (undone and failed if it does)
+  multinic.routing.routing_state:
+    routes:
+      - dest: 10.240.128.0/24
+        gateway: 10.240.64.1
+        dev: ens4
+    guard: true
 
 - name: Default route inside the data namespace
   multinic.routing.routing_state:
@@ -350,6 +390,32 @@ differences:
   type: list
   elements: str
   sample: ['routes[0].absent', 'rules[0].absent']
+guard:
+  description: The management-path guard (O(guard)).
+  returned: success
+  type: dict
+  contains:
+    active:
+      description: Whether the path was checked around the writes.
+      type: bool
+    reason:
+      description: Why the guard is off (null when it is on).
+      type: str
+    peer:
+      description: The controller's address.
+      type: str
+    local:
+      description: The host's address the connection arrives on.
+      type: str
+    source:
+      description: Where the two addresses came from (the options, or whose C(SSH_CONNECTION)).
+      type: str
+    path:
+      description: The kernel's way from O(guard_local) to O(guard_peer) before the change - dev, gateway, prefsrc, table.
+      type: dict
+  sample: {active: true, reason: null, peer: 10.240.0.254, local: 10.240.0.4,
+           source: SSH_CONNECTION of the module process,
+           path: {dev: ens3, gateway: null, prefsrc: 10.240.0.4, table: 254}}
 diff:
   description: In diff mode, the routes and rules the task is about, before and after.
   returned: when diff mode is on

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import pytest
 
-from .conftest import check_run_rerun, run_module
+from .conftest import check_run_rerun, ip_route_get, run_module
 
 SOURCE_TABLE = [
     dict(dest='10.0.0.0/24', dev='veth0', scope='link', src='10.0.0.1', table='201'),
@@ -198,3 +198,88 @@ def test_in_a_namespace_that_does_not_exist(netns_factory):
     assert res['rc'] != 0 and missing.name in res['msg']
     import os
     assert not os.path.exists('/run/netns/' + missing.name)
+
+
+# -- the management-path guard ------------------------------------------------------------------
+# The "controller" is 10.0.0.254, on veth0's subnet; the session arrives on 10.0.0.1. A route to
+# it by veth1 moves the path; a route elsewhere does not.
+PEER, LOCAL = '10.0.0.254', '10.0.0.1'
+WRONG = [dict(dest='10.9.0.0/24', gateway='10.0.1.2', dev='veth1'),
+         dict(dest=PEER, gateway='10.0.1.2', dev='veth1')]
+WRONG_RULES = [dict(priority=1000, **{'from': '10.0.1.1', 'table': '201'})]
+
+
+def test_guard_undoes_a_change_that_moves_the_management_path(ns):
+    # the collection's own route to the controller (replaced by routes[1]) and one of its rules
+    # (deleted by the absent entry) must come back exactly as they were
+    ns.run('route', 'add', PEER + '/32', 'dev', 'veth0', 'scope', 'link', 'proto', '241')
+    ns.run('rule', 'add', 'priority', '1500', 'from', '10.0.0.1', 'table', '202', 'proto', '241')
+    before = state(ns)
+    res = run(ns, routes=WRONG, rules=WRONG_RULES + [dict(priority=1500, table='202', state='absent')],
+              guard=True, guard_peer=PEER, guard_local=LOCAL)
+    assert res['rc'] == 1 and res['failed'], res
+    assert res['msg'].startswith('routes[1] (%s/32 (table 254, metric 0) via 10.0.1.2 dev veth1)' % PEER), res['msg']
+    assert 'moved the management path: packets from %s to %s' % (LOCAL, PEER) in res['msg']
+    assert 'left by dev veth0 src 10.0.0.1 (table 254) before the change and by dev veth1 via 10.0.1.2 src ' \
+        '10.0.0.1 (table 254) after it' in res['msg']
+    assert 'every change of this task was undone' in res['msg']
+    assert res['changed'] is False
+    assert res['guard']['active'] and res['guard']['path']['dev'] == 'veth0'
+    assert state(ns) == before
+
+
+def test_guard_unguarded_the_same_change_moves_the_path(ns):
+    """The control case: without the guard the same task takes the path away."""
+    res = run(ns, routes=WRONG)
+    assert res['changed'] and res['guard'] == dict(active=False, reason='guard=false', peer=None,
+                                                  local=None, source=None, path=None)
+    assert ip_route_get(ns.name, PEER, 'from', LOCAL)[:2] == ('veth1', '10.0.1.2')
+
+
+def test_guard_lets_a_change_that_keeps_the_path_through(ns):
+    first = apply(ns, routes=WRONG[:1] + SOURCE_TABLE[:2], rules=SOURCE_RULES[:2],
+                  guard=True, guard_peer=PEER, guard_local=LOCAL)
+    assert first['changed']
+    assert first['guard']['active'] and first['guard']['reason'] is None
+    assert first['guard']['path'] == dict(dev='veth0', gateway=None, prefsrc=LOCAL, table=254)
+    assert first['guard']['source'] == 'guard_peer and guard_local'
+    assert table(ns, 201)
+
+
+def test_guard_reads_ssh_connection_of_an_ancestor(ns):
+    """As under sudo: the module process has no SSH_CONNECTION, the shell above it has."""
+    before = state(ns)
+    wrap = ['ip', 'netns', 'exec', ns.name, 'env', 'SSH_CONNECTION=%s 50000 %s 22' % (PEER, LOCAL),
+            'sh', '-c', 'env -u SSH_CONNECTION "$@"; exit $?', 'sh']
+    res = run_module('routing_state', dict(routes=WRONG, guard=True), wrap=wrap)
+    assert res['rc'] == 1, res
+    assert res['msg'].startswith('routes[1] ('), res['msg']
+    assert res['guard']['source'].startswith('SSH_CONNECTION of process '), res['guard']
+    assert (res['guard']['peer'], res['guard']['local']) == (PEER, LOCAL)
+    assert state(ns) == before
+
+
+def test_guard_off_says_why(ns):
+    # a pid namespace of its own: no ancestor (not the test runner's SSH session either) is seen
+    wrap = ['unshare', '--pid', '--fork', '--mount-proc', 'ip', 'netns', 'exec', ns.name,
+            'env', '-u', 'SSH_CONNECTION']
+    res = run_module('routing_state', dict(routes=WRONG[:1], guard=True), wrap=wrap)
+    assert res['changed'] and not res['guard']['active'], res
+    assert res['guard']['reason'].startswith('no SSH_CONNECTION in the environment'), res['guard']
+    res = run(ns, routes=WRONG[:1], guard=True)
+    assert not res['changed'] and not res['guard']['active']
+    assert res['guard']['reason'].startswith("the task acts in namespace '%s'" % ns.name), res['guard']
+    # check mode records the path and writes nothing
+    res = run(ns, routes=WRONG, check_mode=True, guard=True, guard_peer=PEER, guard_local=LOCAL)
+    assert res['changed'] and res['guard']['active'] and not res.get('failed')
+    assert ip_route_get(ns.name, PEER, 'from', LOCAL)[0] == 'veth0'
+
+
+@pytest.mark.parametrize('option, value', [('guard_peer', '10.0.0.300'), ('guard_local', 'ens3')])
+def test_guard_bad_address_fails_before_anything_is_written(ns, option, value):
+    before = state(ns)
+    args = dict(routes=WRONG, guard=True, guard_peer=PEER, guard_local=LOCAL)
+    args[option] = value
+    res = run(ns, **args)
+    assert res['rc'] == 1 and res['msg'] == '%s=%r is not a valid IP address' % (option, value), res
+    assert state(ns) == before

@@ -17,11 +17,16 @@ NICs' addresses by DHCP from dnsmasq on the router (reserved per MAC).
     vpclab.py down
     vpclab.py status [--json]
     vpclab.py counters [--json]
-    vpclab.py inventory [--json]
+    vpclab.py inventory [--json] [--connection podman|ssh]
     vpclab.py reboot [--worker NAME]... [--json]
     vpclab.py leases [--json]
 
-Python 3 standard library only; runs as root.  Every podman call gets
+Every worker runs sshd with the lab's key (``ssh_key()``) in root's
+authorized_keys: ``inventory --connection ssh`` reaches the workers over their
+control address from the host's end of the control network (.254), a
+management path that the workers' routing can break, as on a real fleet.
+
+Python 3 standard library only (and ssh-keygen); runs as root.  Every podman call gets
 CONTAINERS_CONF=<this directory>/containers.conf unless it is already set.
 The module can be imported (``topology()`` has no side effects) by tests.
 """
@@ -66,6 +71,10 @@ FOREVER = 4294967295  # valid_lft of a static address
 # Router: where dnsmasq keeps its leases and log (read by `leases`).
 DHCP_LEASES = "/var/lib/vpclab/dnsmasq.leases"
 DHCP_LOG = "/var/log/vpclab-dhcp.log"
+
+# The lab's SSH key pair (made by `up` when missing); VPCLAB_STATE moves it.
+STATE_DIR = os.environ.get("VPCLAB_STATE", "/var/tmp/vpclab")
+SSHD_STATIC = "mkdir -p /run/sshd && /usr/sbin/sshd || exit 1; "
 
 # Container PID 1: exit at once on SIGTERM (plain `sleep` as PID 1 ignores it).
 IDLE = 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'
@@ -154,8 +163,9 @@ def topology(prefix=DEFAULT_PREFIX, zones=DEFAULT_ZONES, base=DEFAULT_BASE,
         "data_plane_subnets": [e["data"]["subnet"] for e in zlist],
         "control_subnets": [e["control"]["subnet"] for e in zlist],
     }
-    spec = json.dumps({k: topo[k] for k in ("prefix", "base", "image", "flavour",
-                                            "dhcp_lease", "zones", "router")},
+    # "sshd": labs made before workers ran sshd are not reused.
+    spec = json.dumps(dict({k: topo[k] for k in ("prefix", "base", "image", "flavour",
+                                                 "dhcp_lease", "zones", "router")}, sshd=1),
                       sort_keys=True)
     topo["spec"] = hashlib.sha256(spec.encode()).hexdigest()[:16]
     return topo
@@ -318,12 +328,33 @@ method=disabled
 NM_CONF = "[main]\ndns=none\n"
 
 
-def flavour_files(topo, zone):
+def ssh_key(topo):
+    """Path of the lab's private SSH key (the public one: + '.pub')."""
+    return os.path.join(STATE_DIR, topo["prefix"], "id_ed25519")
+
+
+def ensure_ssh_key(topo):
+    """The lab's key pair, made once per prefix; returns the public key."""
+    key = ssh_key(topo)
+    if not os.path.exists(key + ".pub"):
+        os.makedirs(os.path.dirname(key), mode=0o700, exist_ok=True)
+        for stale in (key, key + ".pub"):
+            if os.path.exists(stale):
+                os.unlink(stale)
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+             "vpclab-%s" % topo["prefix"], "-f", key])
+    with open(key + ".pub") as f:
+        return f.read().strip()
+
+
+def flavour_files(topo, zone, pubkey=None):
     """(files, links) to add to a worker of a systemd flavour before its first
     boot: files as (path, mode, text), links as (path, target)."""
     w = zone["worker"]
     files = [("/usr/local/sbin/vpclab-cloud-nics", 0o755, CLOUD_NICS_SCRIPT),
              (ETC_UNITS + "vpclab-cloud-nics.service", 0o644, CLOUD_NICS_UNIT)]
+    if pubkey:
+        files.append(("/root/.ssh/authorized_keys", 0o600, pubkey + "\n"))
     links = [(ETC_UNITS + "sysinit.target.wants/vpclab-cloud-nics.service",
               ETC_UNITS + "vpclab-cloud-nics.service")]
     networkd = [(ETC_UNITS + "multi-user.target.wants/systemd-networkd.service",
@@ -758,6 +789,7 @@ def _labels(topo):
 
 
 def _create(topo):
+    topo = dict(topo, ssh_pubkey=ensure_ssh_key(topo))
     _create_networks(topo)
     _create_router(topo)
     started = {}
@@ -846,10 +878,13 @@ def _create_worker(topo, z):
                 "metric 100 || exit 1; " % (z["control"]["gateway"],
                                             CONTROL_IF, w["control_address"]))
         # /run a tmpfs, as on a host: a restart leaves no stale /run/netns.
-        podman("run", "-d", "--tmpfs", "/run", *args, topo["image"], "sh", "-c", dhcp + IDLE)
+        keys = ('mkdir -p -m 700 /root/.ssh && printf "%s\\n" "$LAB_SSH_KEY" '
+                '> /root/.ssh/authorized_keys || exit 1; ')
+        podman("run", "-d", "--tmpfs", "/run", "-e", "LAB_SSH_KEY=" + topo.get("ssh_pubkey", ""),
+               *args, topo["image"], "sh", "-c", dhcp + keys + SSHD_STATIC + IDLE)
         return
     podman("create", "--systemd=always", *args, topo["image"], "/sbin/init")
-    podman_cp_tar(w["name"], tar_stream(*flavour_files(topo, z)))
+    podman_cp_tar(w["name"], tar_stream(*flavour_files(topo, z, topo.get("ssh_pubkey"))))
     podman("start", w["name"])
 
 
@@ -1096,16 +1131,35 @@ def cmd_counters(topo, as_json=False):
             print("%-14s packets=%d bytes=%d" % (k, v["packets"], v["bytes"]))
 
 
-def inventory_yaml(topo):
-    lines = ["# Generated by tools/lab/vpclab.py inventory (prefix %s, flavour %s)"
-             % (topo["prefix"], topo["flavour"]),
+# SSH to the workers as root with the lab's key: host keys are the image's (the
+# same in every worker, remade with each image), so they are not recorded;
+# pipelining, as a fleet's ansible.cfg has it; a master connection per worker.
+SSH_ARGS = ("-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "
+            "-o ControlMaster=auto -o ControlPersist=60s -o ConnectTimeout=10")
+
+
+def connection_vars(topo, z, connection):
+    """Inventory lines that say how Ansible reaches worker z."""
+    w = z["worker"]
+    if connection == "ssh":
+        return ["          ansible_connection: ssh",
+                "          ansible_host: %s" % w["control_address"],
+                "          ansible_user: root",
+                "          ansible_ssh_private_key_file: %s" % ssh_key(topo),
+                "          ansible_ssh_common_args: \"%s\"" % SSH_ARGS,
+                "          ansible_ssh_pipelining: true"]
+    return ["          ansible_connection: containers.podman.podman",
+            "          ansible_host: %s" % w["name"]]
+
+
+def inventory_yaml(topo, connection="podman"):
+    lines = ["# Generated by tools/lab/vpclab.py inventory (prefix %s, flavour %s, connection %s)"
+             % (topo["prefix"], topo["flavour"], connection),
              "all:", "  children:", "    workers:", "      hosts:"]
     for z in topo["zones"]:
         w = z["worker"]
         lines += [
-            "        %s:" % w["inventory_name"],
-            "          ansible_connection: containers.podman.podman",
-            "          ansible_host: %s" % w["name"],
+            "        %s:" % w["inventory_name"]] + connection_vars(topo, z, connection) + [
             "          ansible_python_interpreter: /usr/bin/python3",
             "          zone: %d" % z["zone"],
             "          control_address: %s" % w["control_address"],
@@ -1116,8 +1170,13 @@ def inventory_yaml(topo):
             "          data_gateway: %s" % z["data"]["gateway"],
             "          control_mac: \"%s\"" % w["control_mac"],
             "          data_mac: \"%s\"" % w["data_mac"],
+            # where SSH (--connection ssh, or lab_ssh_key) comes from: the host's end of
+            # the worker's control network
+            "          controller_address: %s" % z["control"]["host_bridge_address"],
         ]
     lines += ["      vars:", "        lab_flavour: %s" % topo["flavour"],
+              "        lab_ssh_key: %s" % ssh_key(topo),
+              "        lab_ssh_args: \"%s\"" % SSH_ARGS,
               "        data_plane_subnets:"]
     lines += ["          - %s" % s for s in topo["data_plane_subnets"]]
     return "\n".join(lines) + "\n"
@@ -1156,6 +1215,9 @@ def main(argv=None):
     inv = sub.add_parser("inventory", help="Ansible YAML inventory")
     inv.add_argument("--json", action="store_true",
                      help="dump the topology as JSON instead")
+    inv.add_argument("--connection", choices=("podman", "ssh"), default="podman",
+                     help="podman exec (default), or SSH to each worker's control "
+                          "address from the host's end of its control network")
     rb = sub.add_parser("reboot", help="podman restart workers (a reboot), wait "
                         "until they are ready, print the seconds")
     rb.add_argument("--worker", action="append", default=[],
@@ -1180,7 +1242,7 @@ def main(argv=None):
         if args.json:
             print(json.dumps(topo, indent=2))
         else:
-            sys.stdout.write(inventory_yaml(topo))
+            sys.stdout.write(inventory_yaml(topo, args.connection))
         return 0
     if not is_root:
         print("vpclab.py: must run as root (rootful podman, host bridges)",

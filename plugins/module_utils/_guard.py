@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The management-path guard: the way the controller reaches this host must not move.
+
+PRIVATE: internal to multinic.routing, not a public API.
+
+The path is what the kernel answers for a packet from the address the controller's session
+arrives on (``local``) to the controller (``peer``): the outgoing device and the source address
+(and, for the message, the gateway and table). Both addresses come from the options, or else
+from ``SSH_CONNECTION`` (``peer port local port``) of the module process or of its nearest
+ancestor that has it - ``sudo`` (become) resets the environment, the SSH session's shell above
+it still holds it. Without either, the guard is off and says why.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils import _lookup
+from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
+
+ANCESTORS_MAX = 32
+
+
+def _environ_of(pid, proc):
+    try:
+        with open(os.path.join(proc, str(pid), 'environ'), 'rb') as f:
+            raw = f.read()
+    except (IOError, OSError):
+        return {}
+    env = {}
+    for item in raw.split(b'\0'):
+        key, sep, value = item.partition(b'=')
+        if sep:
+            env[key.decode('utf-8', 'replace')] = value.decode('utf-8', 'replace')
+    return env
+
+
+def _parent_of(pid, proc):
+    try:
+        with open(os.path.join(proc, str(pid), 'stat')) as f:
+            stat = f.read()
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+        return int(stat[stat.rindex(')') + 2:].split()[1])
+    except (IOError, OSError, ValueError, IndexError):
+        return 0
+
+
+def ssh_connection(environ=None, pid=None, proc='/proc'):
+    """(peer, local, where) from SSH_CONNECTION of this process or its nearest ancestor;
+    (None, None, why not) when there is none."""
+    env = os.environ if environ is None else environ
+    value, where = env.get('SSH_CONNECTION'), 'the module process'
+    pid = os.getpid() if pid is None else pid
+    hops = 0
+    while not value and pid > 1 and hops < ANCESTORS_MAX:
+        pid = _parent_of(pid, proc)
+        hops += 1
+        if pid <= 1:
+            break
+        value = _environ_of(pid, proc).get('SSH_CONNECTION')
+        where = 'process %d (an ancestor of the module process)' % pid
+    if not value:
+        return None, None, ('no SSH_CONNECTION in the environment of the module process or of '
+                            'its ancestors (a connection that is not SSH: give guard_peer and '
+                            'guard_local)')
+    words = value.split()
+    if len(words) != 4:
+        return None, None, 'SSH_CONNECTION=%r of %s is not "peer port local port"' % (value, where)
+    return words[0], words[2], 'SSH_CONNECTION of %s' % where
+
+
+def session(params, netns=None):
+    """The guard's state before any change: {'active', 'reason', 'peer', 'local', 'source'}."""
+    state = {'active': False, 'reason': None, 'peer': None, 'local': None, 'source': None,
+             'path': None}
+    if not params.get('guard'):
+        state['reason'] = 'guard=false'
+        return state
+    peer, local = params.get('guard_peer'), params.get('guard_local')
+    if peer and local:
+        source = 'guard_peer and guard_local'
+    elif netns:
+        state['reason'] = ('the task acts in namespace %r, not where the controller\'s session '
+                           'arrives (the host namespace); give guard_peer and guard_local to guard '
+                           'a path in it' % netns)
+        return state
+    else:
+        found_peer, found_local, source = ssh_connection()
+        if not (found_peer and found_local):
+            state['reason'] = source
+            return state
+        peer, local = peer or found_peer, local or found_local
+    state.update(peer=c.parse_address(peer, 'guard_peer'),
+                 local=c.parse_address(local, 'guard_local'), source=source)
+    return state
+
+
+def check_options(params):
+    """Validate guard_peer and guard_local (before anything is read or written)."""
+    for option in ('guard_peer', 'guard_local'):
+        if params.get(option):
+            c.parse_address(params[option], option)
+
+
+def path(nl, state):
+    """The kernel's way from local to peer now (dev, gateway, prefsrc, table)."""
+    found = _lookup.lookup(nl, {'dst': state['peer'], 'src': state['local']})
+    return dict((k, found[k]) for k in ('dev', 'gateway', 'prefsrc', 'table'))
+
+
+def arm(nl, state):
+    """Record the path before the change; the guard stays off when there is none now."""
+    if state['peer'] is None:
+        return state
+    try:
+        state['path'] = path(nl, state)
+    except NetlinkFailure as exc:
+        state['reason'] = 'the management path does not resolve before the change: %s' % exc.msg
+        return state
+    state['active'] = True
+    return state
+
+
+def describe(p):
+    if p is None:
+        return 'no route'
+    return 'dev %s%s src %s (table %s)' % (p['dev'], ' via %s' % p['gateway'] if p['gateway'] else '',
+                                          p['prefsrc'], p['table'])
+
+
+def moved(nl, state):
+    """None when the path after the change goes the same way (device and source); else
+    (the path after or None when there is none, how it goes now, for a message)."""
+    try:
+        after = path(nl, state)
+    except NetlinkFailure as exc:
+        return None, 'no way at all (%s)' % exc.msg
+    before = state['path']
+    if (after['dev'], after['prefsrc']) == (before['dev'], before['prefsrc']):
+        return None
+    return after, 'by ' + describe(after)
+
+
+def summary(state):
+    """What the module returns as ``guard``."""
+    return dict((k, state[k]) for k in ('active', 'reason', 'peer', 'local', 'source', 'path'))
