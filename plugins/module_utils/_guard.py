@@ -18,13 +18,22 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import os
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _lookup
+from ansible_collections.multinic.routing.plugins.module_utils import _route
+from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
 
 ANCESTORS_MAX = 32
+
+
+def guard_spec():
+    """The guard options (doc fragment multinic.routing.guard)."""
+    return ArgumentSpec(dict(guard=dict(type='bool', default=False), guard_peer=dict(type='str'),
+                             guard_local=dict(type='str')))
 
 
 def _environ_of(pid, proc):
@@ -79,6 +88,9 @@ def session(params, netns=None):
     """The guard's state before any change: {'active', 'reason', 'peer', 'local', 'source'}."""
     state = {'active': False, 'reason': None, 'peer': None, 'local': None, 'source': None,
              'path': None}
+    for option in ('guard_peer', 'guard_local'):
+        if params.get(option):
+            c.parse_address(params[option], option)
     if not params.get('guard'):
         state['reason'] = 'guard=false'
         return state
@@ -99,13 +111,6 @@ def session(params, netns=None):
     state.update(peer=c.parse_address(peer, 'guard_peer'),
                  local=c.parse_address(local, 'guard_local'), source=source)
     return state
-
-
-def check_options(params):
-    """Validate guard_peer and guard_local (before anything is read or written)."""
-    for option in ('guard_peer', 'guard_local'):
-        if params.get(option):
-            c.parse_address(params[option], option)
 
 
 def path(nl, state):
@@ -130,8 +135,8 @@ def arm(nl, state):
 def describe(p):
     if p is None:
         return 'no route'
-    return 'dev %s%s src %s (table %s)' % (p['dev'], ' via %s' % p['gateway'] if p['gateway'] else '',
-                                          p['prefsrc'], p['table'])
+    via = ' via %s' % p['gateway'] if p['gateway'] else ''
+    return 'dev %s%s src %s (table %s)' % (p['dev'], via, p['prefsrc'], p['table'])
 
 
 def moved(nl, state):
@@ -145,6 +150,38 @@ def moved(nl, state):
     if (after['dev'], after['prefsrc']) == (before['dev'], before['prefsrc']):
         return None
     return after, 'by ' + describe(after)
+
+
+def covers(dest, address):
+    """Whether a route to ``dest`` (a prefix or 'default') takes packets to ``address``."""
+    if dest == 'default':
+        return True
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network(dest, strict=False)
+    except ValueError:
+        return False
+
+
+def route_culprit(routes, state, after):
+    """'routes[i] (...)' for the first (index, route) that can have moved the path: a route to
+    the controller in the table the path now uses (any table when there is no path)."""
+    table = after['table'] if after is not None else None
+    for index, w in routes:
+        if table in (None, w['table']) and covers(w['dest'], state['peer']):
+            words = [_route.describe(w)]
+            if w.get('type', 'unicast') != 'unicast':
+                words.append(w['type'])
+            words += ['%s %s' % (k if k == 'dev' else 'via', w[k]) for k in ('gateway', 'dev') if w.get(k)]
+            return 'routes[%d] (%s)' % (index, ' '.join(words))
+    return None
+
+
+def failure_message(culprit, state, now, undone, held):
+    """The message of a change the guard caught and undid."""
+    return ('%s moved the management path: packets from %s to %s (%s) left by %s before the change and '
+            '%s after it; %s%s' % (culprit, state['local'], state['peer'], state['source'],
+                                   describe(state['path']), now, undone,
+                                   '' if held is None else ', yet the path now goes %s' % held[1]))
 
 
 def summary(state):

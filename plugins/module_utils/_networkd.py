@@ -29,6 +29,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _common as
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._differences import PRESENT, DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils import _files
+from ansible_collections.multinic.routing.plugins.module_utils import _guard
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
@@ -62,7 +63,7 @@ ENTRIES_SPEC = ArgumentSpec(dict(
     timeout=dict(type='int', default=30),
 ))
 
-SPEC = ENTRIES_SPEC.copy().update_argspec(reload=dict(type='bool', default=True))
+SPEC = ENTRIES_SPEC.copy().update_argspec(reload=dict(type='bool', default=True)).merge(_guard.guard_spec())
 
 
 # --------------------------------------------------------------------------- validation
@@ -253,11 +254,50 @@ def reload(module, interface, index, routes, rules, timeout):
                         '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, _link_state(index)))
 
 
+def _put_back(module, interface, previous, timeout):
+    """The drop-in files as they were before the task, and networkd configuring the link from
+    them again (reload, reconfigure, wait until it is configured)."""
+    for p, content in previous.items():
+        if content is None:
+            _files.remove(p, prune=[os.path.dirname(p)])
+        else:
+            _files.write_atomically(p, content, FILE_MODE)
+    networkctl = module.get_bin_path('networkctl', required=True)
+    for args in (['reload'], ['reconfigure', interface]):
+        rc, out, err = module.run_command([networkctl] + args)
+        if rc != 0:
+            raise ModuleFailure('networkctl %s failed (rc %d): %s' % (' '.join(args), rc, (err or out).strip()))
+    with Netlink() as nl:
+        index = nl.index_of(interface)
+    deadline = time.time() + timeout
+    while time.time() < deadline and _link_state(index) != 'configured':
+        time.sleep(0.2)
+
+
+def _guard_check(module, guard, interface, routes, previous, timeout):
+    """After the drop-in is live: when it moved the management path, put the files back and
+    fail naming the route."""
+    with Netlink() as nl:
+        moved = _guard.moved(nl, guard)
+    if moved is None:
+        return
+    after, now = moved
+    culprit = _guard.route_culprit(list(enumerate(routes)), guard, after) or 'the drop-in'
+    _put_back(module, interface, previous, timeout)
+    with Netlink() as nl:
+        held = _guard.moved(nl, guard)
+    raise ModuleFailure(_guard.failure_message(
+        culprit, guard, now, 'the drop-in files were put back as they were (%s) and systemd-networkd '
+        'configured %s from them again' % (', '.join(sorted(previous)), interface), held),
+        changed=held is not None, guard=_guard.summary(guard))
+
+
 # --------------------------------------------------------------------------- run
 
 def run(module):
     params = module.params
     interface, name, routes, rules = build(params)
+    guard = _guard.session(params)
     result = {'interface': interface}
     present = params['state'] == 'present'
     index = None
@@ -279,8 +319,12 @@ def run(module):
         tracker = DifferenceTracker()
         if stale:
             tracker.add(PRESENT, stale, None)
+    if guard['peer']:
+        with Netlink() as nl:
+            _guard.arm(nl, guard)
     if tracker.report(result)['changed']:
         if not module.check_mode:
+            previous = dict((p, _managers.read_file(p)) for p in stale + ([path] if present else []))
             for p in stale:
                 _files.remove(p, prune=[os.path.dirname(p)])
             if present and before != wanted:
@@ -292,7 +336,10 @@ def run(module):
                 if index is not None:
                     reload(module, interface, index, routes, rules, params['timeout'])
                     result['reloaded'] = True
+                    if guard['active']:
+                        _guard_check(module, guard, interface, routes, previous, params['timeout'])
     result.setdefault('reloaded', False)
+    result['guard'] = _guard.summary(guard)
     result['content'] = wanted
     if module._diff:
         result['diff'] = {'before': before or '', 'after': wanted or '',

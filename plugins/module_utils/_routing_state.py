@@ -28,7 +28,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import ipaddress
 import re
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
@@ -51,10 +50,7 @@ SPEC = ArgumentSpec(dict(
     proto=dict(type='str'),
     purge=dict(type='bool', default=False),
     purge_tables=dict(type='list', elements='str'),
-    guard=dict(type='bool', default=False),
-    guard_peer=dict(type='str'),
-    guard_local=dict(type='str'),
-), required_if=[('purge', True, ['purge_tables'])]).merge(netns_spec())
+), required_if=[('purge', True, ['purge_tables'])]).merge(netns_spec()).merge(_guard.guard_spec())
 
 _OPTION_FIRST = re.compile(r'[a-z_]+(\[\d+\])?(\.[a-z_]+)?=')
 
@@ -309,26 +305,13 @@ def _undo(nl, steps):
             nl.delete_route(step[2])
 
 
-def _covers(dest, address):
-    if dest == 'default':
-        return True
-    try:
-        return ipaddress.ip_address(address) in ipaddress.ip_network(dest, strict=False)
-    except ValueError:
-        return False
-
-
 def _culprit(routes, rules, state, after):
     """The entry that moved the management path, as a message names it."""
     table = after['table'] if after is not None else None
-    for e in routes:
-        w = e['wanted']
-        if e['present'] and e['step']['write'] and table in (None, w['table']) \
-                and _covers(w['dest'], state['peer']):
-            return 'routes[%d] (%s%s%s%s)' % (e['index'], _route.describe(w),
-                                               '' if w.get('type', 'unicast') == 'unicast' else ' ' + w['type'],
-                                               ' via %s' % w['gateway'] if w.get('gateway') else '',
-                                               ' dev %s' % w['dev'] if w.get('dev') else '')
+    named = _guard.route_culprit([(e['index'], e['wanted']) for e in routes
+                                  if e['present'] and e['step']['write']], state, after)
+    if named:
+        return named
     for e in rules:
         if e['present'] and e['step']['add'] is not None and table in (None, e['wanted'].get('table')):
             return 'rules[%d] (%s)' % (e['index'], _rule.describe(e['wanted']))
@@ -348,24 +331,18 @@ def _guarded_write(nl, steps, state, routes, rules):
     try:
         _undo(nl, steps)
     except NetlinkFailure as exc:
-        raise NetlinkFailure('%s moved the management path (from %s to %s: by %s before, %s after) and '
-                             'undoing the changes failed: %s' % (culprit, state['local'], state['peer'],
-                                                                  _guard.describe(state['path']), now,
-                                                                  exc.msg), exc.code, changed=True,
-                             guard=_guard.summary(state))
+        msg = ('%s moved the management path (from %s to %s: by %s before, %s after) and undoing the '
+               'changes failed: %s' % (culprit, state['local'], state['peer'], _guard.describe(state['path']),
+                                       now, exc.msg))
+        raise NetlinkFailure(msg, exc.code, changed=True, guard=_guard.summary(state))
     held = _guard.moved(nl, state)
-    raise ModuleFailure('%s moved the management path: packets from %s to %s (%s) left by %s before the '
-                        'change and %s after it; every change of this task was undone%s'
-                        % (culprit, state['local'], state['peer'], state['source'],
-                           _guard.describe(state['path']), now,
-                           '' if held is None else ', yet the path now goes %s' % held[1]),
+    raise ModuleFailure(_guard.failure_message(culprit, state, now, 'every change of this task was undone', held),
                         changed=held is not None, guard=_guard.summary(state))
 
 
 def run(module):
     params = module.params
     routes, rules, purge = prepare(params)
-    _guard.check_options(params)
     guard = _guard.session(params, params.get('netns'))
     check_mode = module.check_mode
     tracker = DifferenceTracker()

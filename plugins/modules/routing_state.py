@@ -53,6 +53,7 @@ author:
 extends_documentation_fragment:
   - multinic.routing.netns
   - multinic.routing.netns.ATTRIBUTES
+  - multinic.routing.guard
 options:
   routes:
     description:
@@ -231,31 +232,6 @@ options:
         O(proto) in these tables and rules of O(proto) looking them up are in the scope of purge.
     type: list
     elements: str
-  guard:
-    description:
-      - Guard the management path (see the description) - the way back from this host to the
-        controller must keep its outgoing device and source address through the task's writes;
-        otherwise they are undone and the task fails.
-      - The guard is off, and RV(guard.reason) says why, when the task acts in a namespace
-        (O(netns)), when neither O(guard_peer) and O(guard_local) are given nor C(SSH_CONNECTION)
-        is in the environment of the module process or of one of its ancestors (a connection
-        that is not SSH, such as C(local) or a container connection), or when the kernel has no
-        route to the controller before the change.
-      - It protects against this task's own routes and rules taking the path away. It cannot see
-        what is outside this task (a network manager reapplying, a firewall), and in check mode
-        it only records the path.
-    type: bool
-    default: false
-  guard_peer:
-    description:
-      - The controller's address as this host sees it. Default - the first field of
-        C(SSH_CONNECTION).
-    type: str
-  guard_local:
-    description:
-      - The address of this host the controller's connection arrives on. Default - the third
-        field of C(SSH_CONNECTION).
-    type: str
 seealso:
   - module: multinic.routing.route
   - module: multinic.routing.rule

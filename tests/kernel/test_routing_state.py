@@ -231,8 +231,8 @@ def test_guard_undoes_a_change_that_moves_the_management_path(ns):
 def test_guard_unguarded_the_same_change_moves_the_path(ns):
     """The control case: without the guard the same task takes the path away."""
     res = run(ns, routes=WRONG)
-    assert res['changed'] and res['guard'] == dict(active=False, reason='guard=false', peer=None,
-                                                  local=None, source=None, path=None)
+    off = dict(active=False, reason='guard=false', peer=None, local=None, source=None, path=None)
+    assert res['changed'] and res['guard'] == off
     assert ip_route_get(ns.name, PEER, 'from', LOCAL)[:2] == ('veth1', '10.0.1.2')
 
 
