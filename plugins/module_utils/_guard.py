@@ -26,6 +26,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _lookup
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 ANCESTORS_MAX = 32
 
@@ -150,6 +151,12 @@ def moved(nl, state):
     if (after['dev'], after['prefsrc']) == (before['dev'], before['prefsrc']):
         return None
     return after, 'by ' + describe(after)
+
+
+def moved_quietly(state):
+    """moved() in a netlink session of its own (for modules that hold none)."""
+    with Netlink() as nl:
+        return moved(nl, state)
 
 
 def covers(dest, address):

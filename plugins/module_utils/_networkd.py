@@ -277,15 +277,13 @@ def _put_back(module, interface, previous, timeout):
 def _guard_check(module, guard, interface, routes, previous, timeout):
     """After the drop-in is live: when it moved the management path, put the files back and
     fail naming the route."""
-    with Netlink() as nl:
-        moved = _guard.moved(nl, guard)
+    moved = _guard.moved_quietly(guard)
     if moved is None:
         return
     after, now = moved
     culprit = _guard.route_culprit(list(enumerate(routes)), guard, after) or 'the drop-in'
     _put_back(module, interface, previous, timeout)
-    with Netlink() as nl:
-        held = _guard.moved(nl, guard)
+    held = _guard.moved_quietly(guard)
     raise ModuleFailure(_guard.failure_message(
         culprit, guard, now, 'the drop-in files were put back as they were (%s) and systemd-networkd '
         'configured %s from them again' % (', '.join(sorted(previous)), interface), held),

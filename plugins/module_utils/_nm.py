@@ -31,6 +31,7 @@ import time
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _files
+from ansible_collections.multinic.routing.plugins.module_utils import _guard
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils import _route
@@ -44,7 +45,7 @@ RECORD_DIR = os.path.join(STATE_DIR, 'nm')
 
 # The options networkd_dropin has too (one documentation fragment, multinic.routing.entries),
 # with `reapply` for its `reload`. NetworkManager cannot set a route's protocol: proto is refused.
-SPEC = _networkd.ENTRIES_SPEC.copy().update_argspec(reapply=dict(type='bool', default=True))
+SPEC = _networkd.ENTRIES_SPEC.copy().update_argspec(reapply=dict(type='bool', default=True)).merge(_guard.guard_spec())
 
 SCOPES = {'global': 0, 'site': 200, 'link': 253, 'host': 254, 'nowhere': 255}
 
@@ -317,9 +318,42 @@ def build(params):
     return _networkd.build(params)
 
 
+def _put_back(nmcli, interface, edits, path, recorded, guard, timeout):
+    """The profiles and the record as they were before the task, made live again: every
+    `connection modify` taken back (each + a -, each - a +), reapplied."""
+    for target, args in edits.items():
+        inverse = []
+        for flag, text in zip(args[0::2], args[1::2]):
+            inverse += [('+' if flag[0] == '-' else '-') + flag[1:], text]
+        nmcli.run('connection', 'modify', target, *inverse)
+    if recorded is not None:
+        save_record(path, recorded)
+    else:
+        _files.remove(path, prune=[RECORD_DIR, STATE_DIR])
+    nmcli.run('device', 'reapply', interface)
+    _wait(lambda: _guard.moved_quietly(guard) is None, timeout)
+
+
+def _guard_check(nmcli, interface, routes, edits, path, recorded, guard, timeout):
+    """After the reapply: when the profile moved the management path, put it back and fail
+    naming the route."""
+    moved = _guard.moved_quietly(guard)
+    if moved is None:
+        return
+    after, now = moved
+    culprit = _guard.route_culprit(list(enumerate(routes)), guard, after) or 'the profile entries'
+    _put_back(nmcli, interface, edits, path, recorded, guard, timeout)
+    held = _guard.moved_quietly(guard)
+    raise ModuleFailure(_guard.failure_message(
+        culprit, guard, now, 'the entries of profile %s were put back as they were and NetworkManager '
+        'reapplied them (nmcli device reapply %s)' % (', '.join(sorted(edits)), interface), held),
+        changed=held is not None, guard=_guard.summary(guard))
+
+
 def run(module):
     params = module.params
     interface, name, routes, rules = build(params)
+    guard = _guard.session(params)
     present = params['state'] == 'present'
     path = record_path(interface, name)
     nmcli = Nmcli(module)
@@ -330,7 +364,7 @@ def run(module):
         uuid = nmcli.active_connection(interface)
     elif recorded is None:
         result.update(connection=None, added={'routes': [], 'rules': []}, removed={'routes': [], 'rules': []},
-                      reapplied=False)
+                      reapplied=False, guard=_guard.summary(guard))
         if module._diff:
             result['diff'] = {'before': '', 'after': ''}
         return result
@@ -421,6 +455,10 @@ def run(module):
         result['diff'] = {'before': '\n'.join(before_lines) + ('\n' if before_lines else ''),
                           'after': '\n'.join(after_lines) + ('\n' if after_lines else ''),
                           'before_header': 'connection %s' % uuid, 'after_header': 'connection %s' % uuid}
+    if guard['peer']:
+        with Netlink() as nl:
+            _guard.arm(nl, guard)
+    result['guard'] = _guard.summary(guard)
     if not changed or module.check_mode:
         return result
 
@@ -444,4 +482,6 @@ def run(module):
         if not ok:
             raise ModuleFailure('NetworkManager did not make the routes and rules of %s live within %d s after '
                                 '`nmcli device reapply %s`; see `journalctl -u NetworkManager`' % (interface, params['timeout'], interface))
+        if guard['active']:
+            _guard_check(nmcli, interface, routes, edits, path, recorded, guard, params['timeout'])
     return result

@@ -40,6 +40,7 @@ author:
 extends_documentation_fragment:
   - multinic.routing.netns.ATTRIBUTES
   - multinic.routing.entries
+  - multinic.routing.guard
 options:
   interface:
     description: The interface whose active NetworkManager profile gets the entries.
@@ -149,6 +150,18 @@ differences:
   type: list
   elements: str
   sample: [routes, record]
+guard:
+  description:
+    - The management-path guard (O(guard)) - whether it was on (C(active)), why not (C(reason)),
+      the controller's address (C(peer)), the host's (C(local)), where they came from
+      (C(source)) and the kernel's way between them before the change (C(path)). When the
+      reapplied profile moved that way, every C(nmcli connection modify) of the task is taken
+      back, the record restored, the device reapplied again, and the task fails naming the route.
+  returned: success
+  type: dict
+  sample: {active: true, reason: null, peer: 10.240.0.254, local: 10.240.0.4,
+           source: SSH_CONNECTION of the module process,
+           path: {dev: ens3, gateway: null, prefsrc: 10.240.0.4, table: 254}}
 '''
 
 from ansible.module_utils.basic import AnsibleModule

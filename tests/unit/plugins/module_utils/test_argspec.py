@@ -71,7 +71,7 @@ def test_the_constraints_each_module_declares():
 def test_network_manager_modules_share_the_entries():
     shared = set(_networkd.ENTRIES_SPEC.argument_spec)
     assert set(_networkd.SPEC.argument_spec) == shared | {'reload', 'guard', 'guard_peer', 'guard_local'}
-    assert set(_nm.SPEC.argument_spec) == shared | {'reapply'}
+    assert set(_nm.SPEC.argument_spec) == shared | {'reapply', 'guard', 'guard_peer', 'guard_local'}
     assert _networkd.SPEC.argument_spec['routes'] == _nm.SPEC.argument_spec['routes']
     route = _networkd.ROUTE_OPTIONS
     assert route['table'] == _route.SPEC.argument_spec['table']
