@@ -21,7 +21,7 @@ options:
         goes; after the change it asks again. When the device or the source changed, or there
         is no way at all, the change is undone at once and the task fails naming the route or
         rule that moved the path.
-      - The guard is off, and RV(guard.reason) says why, when neither O(guard_peer) and
+      - The guard is off, and the C(reason) in RV(guard) says why, when neither O(guard_peer) and
         O(guard_local) are given nor C(SSH_CONNECTION) is in the environment of the module
         process or of one of its ancestors (a connection that is not SSH, such as C(local) or a
         container connection), when the task acts in a namespace without both options given, or
