@@ -254,9 +254,9 @@ def reload(module, interface, index, routes, rules, timeout):
                         '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, _link_state(index)))
 
 
-def _put_back(module, interface, previous, timeout):
+def _put_back(module, interface, previous, guard, timeout):
     """The drop-in files as they were before the task, and networkd configuring the link from
-    them again (reload, reconfigure, wait until it is configured)."""
+    them again (reload, reconfigure, wait until it is configured and the path is back)."""
     for p, content in previous.items():
         if content is None:
             _files.remove(p, prune=[os.path.dirname(p)])
@@ -270,7 +270,7 @@ def _put_back(module, interface, previous, timeout):
     with Netlink() as nl:
         index = nl.index_of(interface)
     deadline = time.time() + timeout
-    while time.time() < deadline and _link_state(index) != 'configured':
+    while time.time() < deadline and not (_link_state(index) == 'configured' and _guard.moved_quietly(guard) is None):
         time.sleep(0.2)
 
 
@@ -282,7 +282,7 @@ def _guard_check(module, guard, interface, routes, previous, timeout):
         return
     after, now = moved
     culprit = _guard.route_culprit(list(enumerate(routes)), guard, after) or 'the drop-in'
-    _put_back(module, interface, previous, timeout)
+    _put_back(module, interface, previous, guard, timeout)
     held = _guard.moved_quietly(guard)
     raise ModuleFailure(_guard.failure_message(
         culprit, guard, now, 'the drop-in files were put back as they were (%s) and systemd-networkd '
