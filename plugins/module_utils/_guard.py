@@ -25,7 +25,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _common as
 from ansible_collections.multinic.routing.plugins.module_utils import _lookup
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
-from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 ANCESTORS_MAX = 32
@@ -153,10 +153,33 @@ def moved(nl, state):
     return after, 'by ' + describe(after)
 
 
+def arm_quietly(state):
+    """arm() in a netlink session of its own (for modules that hold none)."""
+    if state['peer'] is not None:
+        with Netlink() as nl:
+            arm(nl, state)
+    return state
+
+
 def moved_quietly(state):
     """moved() in a netlink session of its own (for modules that hold none)."""
     with Netlink() as nl:
         return moved(nl, state)
+
+
+def check_live(state, routes, what, put_back, undone):
+    """After a network manager made the task's configuration live: when that moved the path,
+    ``put_back()`` the configuration as it was and fail, naming the route of ``routes`` that
+    did it (else ``what``) and saying what was ``undone``."""
+    found = moved_quietly(state)
+    if found is None:
+        return
+    after, now = found
+    culprit = route_culprit(list(enumerate(routes)), state, after) or what
+    put_back()
+    held = moved_quietly(state)
+    raise ModuleFailure(failure_message(culprit, state, now, undone, held), changed=held is not None,
+                        guard=summary(state))
 
 
 def covers(dest, address):

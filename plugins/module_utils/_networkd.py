@@ -274,22 +274,6 @@ def _put_back(module, interface, previous, guard, timeout):
         time.sleep(0.2)
 
 
-def _guard_check(module, guard, interface, routes, previous, timeout):
-    """After the drop-in is live: when it moved the management path, put the files back and
-    fail naming the route."""
-    moved = _guard.moved_quietly(guard)
-    if moved is None:
-        return
-    after, now = moved
-    culprit = _guard.route_culprit(list(enumerate(routes)), guard, after) or 'the drop-in'
-    _put_back(module, interface, previous, guard, timeout)
-    held = _guard.moved_quietly(guard)
-    raise ModuleFailure(_guard.failure_message(
-        culprit, guard, now, 'the drop-in files were put back as they were (%s) and systemd-networkd '
-        'configured %s from them again' % (', '.join(sorted(previous)), interface), held),
-        changed=held is not None, guard=_guard.summary(guard))
-
-
 # --------------------------------------------------------------------------- run
 
 def run(module):
@@ -317,9 +301,7 @@ def run(module):
         tracker = DifferenceTracker()
         if stale:
             tracker.add(PRESENT, stale, None)
-    if guard['peer']:
-        with Netlink() as nl:
-            _guard.arm(nl, guard)
+    _guard.arm_quietly(guard)
     if tracker.report(result)['changed']:
         if not module.check_mode:
             previous = dict((p, _managers.read_file(p)) for p in stale + ([path] if present else []))
@@ -335,7 +317,11 @@ def run(module):
                     reload(module, interface, index, routes, rules, params['timeout'])
                     result['reloaded'] = True
                     if guard['active']:
-                        _guard_check(module, guard, interface, routes, previous, params['timeout'])
+                        _guard.check_live(
+                            guard, routes, 'the drop-in',
+                            lambda: _put_back(module, interface, previous, guard, params['timeout']),
+                            'the drop-in files were put back as they were (%s) and systemd-networkd '
+                            'configured %s from them again' % (', '.join(sorted(previous)), interface))
     result.setdefault('reloaded', False)
     result['guard'] = _guard.summary(guard)
     result['content'] = wanted

@@ -334,22 +334,6 @@ def _put_back(nmcli, interface, edits, path, recorded, guard, timeout):
     _wait(lambda: _guard.moved_quietly(guard) is None, timeout)
 
 
-def _guard_check(nmcli, interface, routes, edits, path, recorded, guard, timeout):
-    """After the reapply: when the profile moved the management path, put it back and fail
-    naming the route."""
-    moved = _guard.moved_quietly(guard)
-    if moved is None:
-        return
-    after, now = moved
-    culprit = _guard.route_culprit(list(enumerate(routes)), guard, after) or 'the profile entries'
-    _put_back(nmcli, interface, edits, path, recorded, guard, timeout)
-    held = _guard.moved_quietly(guard)
-    raise ModuleFailure(_guard.failure_message(
-        culprit, guard, now, 'the entries of profile %s were put back as they were and NetworkManager '
-        'reapplied them (nmcli device reapply %s)' % (', '.join(sorted(edits)), interface), held),
-        changed=held is not None, guard=_guard.summary(guard))
-
-
 def run(module):
     params = module.params
     interface, name, routes, rules = build(params)
@@ -455,9 +439,7 @@ def run(module):
         result['diff'] = {'before': '\n'.join(before_lines) + ('\n' if before_lines else ''),
                           'after': '\n'.join(after_lines) + ('\n' if after_lines else ''),
                           'before_header': 'connection %s' % uuid, 'after_header': 'connection %s' % uuid}
-    if guard['peer']:
-        with Netlink() as nl:
-            _guard.arm(nl, guard)
+    _guard.arm_quietly(guard)
     result['guard'] = _guard.summary(guard)
     if not changed or module.check_mode:
         return result
@@ -483,5 +465,9 @@ def run(module):
             raise ModuleFailure('NetworkManager did not make the routes and rules of %s live within %d s after '
                                 '`nmcli device reapply %s`; see `journalctl -u NetworkManager`' % (interface, params['timeout'], interface))
         if guard['active']:
-            _guard_check(nmcli, interface, routes, edits, path, recorded, guard, params['timeout'])
+            _guard.check_live(
+                guard, routes, 'the profile entries',
+                lambda: _put_back(nmcli, interface, edits, path, recorded, guard, params['timeout']),
+                'the entries of profile %s were put back as they were and NetworkManager reapplied them '
+                '(nmcli device reapply %s)' % (', '.join(sorted(edits)), interface))
     return result
