@@ -133,7 +133,7 @@ run_lint() {
 # when it ends.
 run_molecule() {
   local scenario jobs=${MOLECULE_JOBS:-4} pids=() names=() i rc
-  "$ROOT/tools/lab/build-image.sh" || { record_step lab-image 1; return; }
+  lab_image || { record_step lab-image 1; return; }
   for scenario in "$ROOT"/extensions/molecule/*/; do
     scenario=$(basename "$scenario")
     [ -f "$ROOT/extensions/molecule/$scenario/molecule.yml" ] || continue
@@ -159,32 +159,49 @@ run_molecule() {
   done
 }
 
-# run_molecule in a subshell whose report lines (record_step) come back through a file.
+# The lab image, built once however many background stages need it (they start together).
+lab_image() {
+  flock "$RESULTS/.lab-image.lock" "$ROOT/tools/lab/build-image.sh"
+}
+
+# The commit-confirmed rollback's kill trials (tests/lab/rollback_trials.py) on a lab of their
+# own (prefix mrt, 10.233.x): 21 trials over the three strategies, then the confirm checks.
+run_rollback_trials() {
+  lab_image || { record_step lab-image 1; return; }
+  "$VENV/bin/python" "$ROOT/tests/lab/rollback_trials.py" --prefix mrt --base 10.233 \
+    --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-45}"
+  record_step "rollback-trials" $?
+}
+
+# A stage function run in a subshell in the background; its report lines (record_step) come
+# back through files that collect_background reads. BACKGROUND holds "name:pid" words.
+BACKGROUND=()
 # shellcheck disable=SC2030,SC2031  # the subshell's counters are its own on purpose
-run_molecule_background() {
+run_background() { # name, function
+  local name=$1 fn=$2
   ( REPORT=(); PASSED=0; FAILED=0
-    run_molecule >"$RESULTS/molecule.log" 2>&1
-    printf '%s\n' "${REPORT[@]}" >"$RESULTS/molecule.report"
-    echo "$PASSED $FAILED" >"$RESULTS/molecule.counts" ) &
-  MOLECULE_PID=$!
+    "$fn" >"$RESULTS/$name.log" 2>&1
+    printf '%s\n' "${REPORT[@]}" >"$RESULTS/$name.report"
+    echo "$PASSED $FAILED" >"$RESULTS/$name.counts" ) &
+  BACKGROUND+=("$name:$!")
 }
-
-# shellcheck disable=SC2030,SC2031
-collect_molecule() {
-  local p f line
-  [ -n "$MOLECULE_PID" ] || return 0
-  wait "$MOLECULE_PID"
-  banner "molecule"
-  cat "$RESULTS/molecule.log"
-  if [ -f "$RESULTS/molecule.counts" ]; then
-    read -r p f <"$RESULTS/molecule.counts"
-    PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
-    while IFS= read -r line; do [ -n "$line" ] && REPORT+=("$line"); done <"$RESULTS/molecule.report"
-  else
-    record_step molecule 1
-  fi
+# shellcheck disable=SC2031  # the counters read here are this shell's, not the subshell's
+collect_background() {
+  local entry name p f line
+  for entry in "${BACKGROUND[@]}"; do
+    name=${entry%%:*}
+    wait "${entry##*:}"
+    banner "$name"
+    cat "$RESULTS/$name.log"
+    if [ -f "$RESULTS/$name.counts" ]; then
+      read -r p f <"$RESULTS/$name.counts"
+      PASSED=$((PASSED + p)); FAILED=$((FAILED + f))
+      while IFS= read -r line; do [ -n "$line" ] && REPORT+=("$line"); done <"$RESULTS/$name.report"
+    else
+      record_step "$name" 1
+    fi
+  done
 }
-
 summary() {
   if [ -s "$RESULTS/failures.txt" ]; then banner "failures"; cat "$RESULTS/failures.txt"; fi
   banner summary

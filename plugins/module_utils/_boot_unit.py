@@ -288,11 +288,11 @@ def imported_module_utils(source):
     return found
 
 
-def library():
-    """{file name: source bytes} of _boot_apply and everything it imports from module_utils,
-    read from this module's payload."""
+def library(root=_boot_apply.__name__):
+    """{file name: source bytes} of the module_utils ``root`` (default _boot_apply) and everything
+    it imports from module_utils, read from this module's payload."""
     files = {}
-    todo = [_boot_apply.__name__]
+    todo = [root]
     while todo:
         name = todo.pop()
         module = importlib.import_module(name)
@@ -307,11 +307,11 @@ def library():
     return files
 
 
-def library_files():
-    """{path: bytes} of the library copy, package __init__ files included."""
-    files = dict((os.path.join(LIB_ROOT, d, '__init__.py'), b'') for d in PACKAGE_DIRS)
-    for name, data in library().items():
-        files[os.path.join(LIB_DIR, name)] = data
+def library_files(root=_boot_apply.__name__, lib_root=LIB_ROOT):
+    """{path: bytes} of the library copy under ``lib_root``, package __init__ files included."""
+    files = dict((os.path.join(lib_root, d, '__init__.py'), b'') for d in PACKAGE_DIRS)
+    for name, data in library(root).items():
+        files[os.path.join(lib_root, PACKAGE_DIRS[-1], name)] = data
     return files
 
 

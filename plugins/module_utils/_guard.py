@@ -20,6 +20,7 @@ __metaclass__ = type
 
 import ipaddress
 import os
+import time
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _lookup
@@ -29,6 +30,8 @@ from ansible_collections.multinic.routing.plugins.module_utils._errors import Mo
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 
 ANCESTORS_MAX = 32
+# Seconds a path moved after a network manager made a change live is looked at again (settled)
+SETTLE = 10
 
 
 def guard_spec():
@@ -167,11 +170,23 @@ def moved_quietly(state):
         return moved(nl, state)
 
 
+def settled(state, settle=SETTLE, clock=time.time, sleep=time.sleep):
+    """moved_quietly(), looked at again for up to ``settle`` seconds while the path is moved: a
+    network manager that reconfigures a link drops and takes its DHCP address and routes again
+    (a moment with no way at all), which is not a move; a wrong route stays."""
+    found = moved_quietly(state)
+    deadline = clock() + settle
+    while found is not None and clock() < deadline:
+        sleep(0.2)
+        found = moved_quietly(state)
+    return found
+
+
 def check_live(state, routes, what, put_back, undone):
     """After a network manager made the task's configuration live: when that moved the path,
     ``put_back()`` the configuration as it was and fail, naming the route of ``routes`` that
     did it (else ``what``) and saying what was ``undone``."""
-    found = moved_quietly(state)
+    found = settled(state)
     if found is None:
         return
     after, now = found

@@ -1,0 +1,332 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Kill trials of the commit-confirmed rollback (multinic.routing.rollback via data_plane), in the lab.
+
+Run as root from the repository root, with the venv hack/test makes (.venv):
+
+    .venv/bin/python tests/lab/rollback_trials.py                 # 21 trials, 3 strategies
+    .venv/bin/python tests/lab/rollback_trials.py --trials 3 --timeout 30
+
+It brings up a lab of --zones workers (tools/lab/vpclab.py, real hosts of --flavour: systemd,
+networkd from netplan, DHCP) and reaches them over SSH on their control addresses. Each trial:
+
+  1. reads every worker's state with `ip -j` (routes of every table, rules, addresses of the
+     NICs, namespaces and the NIC's place, the configuration files the strategies write) -
+     independently of the collection, through `podman exec`;
+  2. runs data_plane with the trial's strategy (custom_routes, source_routing, netns in turn),
+     the rollback armed with --timeout and the confirm left to the play, followed by a task
+     that waits; when that task starts (the change is written, the confirm not run), the whole
+     ansible-playbook process group is killed with SIGKILL;
+  3. checks that the change did change every worker, then polls until each worker's state is
+     the state of step 1 again, and records when, against the rollback's deadline.
+
+A trial holds when every worker is back within timeout + 5 s of its arming. Then, once:
+a confirmed change stays after its deadline (and nothing is left armed); a second run reports
+changed=0 and arms and confirms nothing new; a check-mode run arms nothing. Printed: every
+trial, and "trials N, held H, worst recovery X s after the deadline". Exit 1 unless all held and
+every check passed. No traffic leaves the machine: the lab's networks are podman --internal.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+import bench_fleet as fleet  # noqa: E402  (the lab and collection helpers of the fleet benchmark)
+
+NAME = 'data-plane'
+SNAPSHOT = '/run/multinic-routing/rollback/%s/snapshot.json' % NAME
+FIRED = '/run/multinic-routing/rollback/%s.fired.json' % NAME
+FILES = ('/etc/systemd/network /etc/netplan /etc/NetworkManager /etc/multinic-routing /etc/systemd/system '
+         '/etc/iproute2 /etc/sysctl.d /etc/netns /etc/ansible /usr/local/lib/multinic-routing /usr/local/sbin')
+STATE_SCRIPT = '''
+for f in 4 6; do ip -$f -j route show table all; echo; ip -$f -j rule show; echo; done
+ip -j addr show; echo
+for n in $(ip netns list | cut -d' ' -f1); do echo "netns $n"; ip -n "$n" -j addr show; echo; ip -n "$n" -j route show table all; echo; done
+# rp_filter, where the lab lets it be written (podman mounts /proc/sys read-only unless --sysctl)
+if [ -w /proc/sys/net/ipv4/conf/all/rp_filter ]; then cat /proc/sys/net/ipv4/conf/*/rp_filter | tr '\\n' ' '; echo; fi
+find %s \\( -type f -o -type l \\) 2>/dev/null | sort | while read -r p; do
+  if [ -L "$p" ]; then echo "$p -> $(readlink "$p")"; else echo "$p $(md5sum < "$p")"; fi; done
+''' % FILES
+PLAY = '''---
+- name: Rollback trial - the change, armed and not confirmed
+  hosts: workers
+  gather_facts: false
+  tasks:
+    - name: The strategy
+      ansible.builtin.include_role:
+        name: multinic.routing.data_plane
+      vars:
+        data_plane_strategy: "{{ strategy }}"
+        data_plane_state: "{{ trial_state | default('present') }}"
+        data_plane_subnets: "{{ groups.workers | map('extract', hostvars, 'data_subnet') | list }}"
+        data_plane_rollback_timeout: "{{ timeout }}"
+        data_plane_rollback_confirm: "{{ confirm | default(false) | bool }}"
+
+    - name: Wait to be killed
+      ansible.builtin.pause:
+        seconds: 600
+      when: not (confirm | default(false) | bool)
+'''
+ADDRESS_DROP = ('valid_life_time', 'preferred_life_time', 'dynamic', 'noprefixroute', 'stable-privacy')
+
+
+def podman(worker, script):
+    proc = subprocess.run(['podman', 'exec', worker, 'sh', '-c', script], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, check=False)
+    return proc.returncode, proc.stdout
+
+
+def normalise(text):
+    """The state text without what changes by itself (route expiry, address lifetimes, link
+    statistics and flags that a DHCP renewal or a link bounce touch)."""
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith('[') or line.startswith('{'):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                out.append(line)
+                continue
+            out.append(json.dumps(_clean(data), sort_keys=True))
+        else:
+            out.append(line)
+    return '\n'.join(out)
+
+
+def _clean(value):
+    if isinstance(value, list):
+        cleaned = [_clean(v) for v in value]
+        return sorted(cleaned, key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, dict):
+        if 'ifname' in value and 'addr_info' in value:
+            return {'ifname': value['ifname'],
+                    'addresses': sorted('%s/%s' % (a['local'], a['prefixlen']) for a in value['addr_info']),
+                    'up': 'UP' in value.get('flags', [])}
+        return dict((k, _clean(v)) for k, v in value.items() if k not in ADDRESS_DROP + ('expires',))
+    return value
+
+
+def state(worker):
+    rc, out = podman(worker, STATE_SCRIPT)
+    if rc != 0:
+        raise SystemExit('reading the state of %s failed (%d)' % (worker, rc))
+    return normalise(out)
+
+
+def snapshot_times(worker):
+    """(armed_at, deadline) of the rollback armed in this trial: from its snapshot, or from its
+    record once it fired (each arm removes the record of an earlier one)."""
+    for path in (SNAPSHOT, FIRED):
+        rc, out = podman(worker, 'cat %s' % path)
+        if rc == 0:
+            data = json.loads(out)
+            return data['armed_at'], data['deadline']
+    return None
+
+
+def first_difference(a, b):
+    for x, y in zip(a.splitlines(), b.splitlines()):
+        if x != y:
+            return '%s\n   now %s' % (x[:300], y[:300])
+    return 'a line more or less'
+
+
+class Trials(object):
+    def __init__(self, args, workdir):
+        self.args = args
+        self.lab = fleet.Lab(args, args.zones, workdir)
+        self.workers = ['%s-worker%d' % (args.prefix, i) for i in range(1, args.zones + 1)]
+        self.play = os.path.join(workdir, 'trial.yml')
+        with open(self.play, 'w') as out:
+            out.write(PLAY)
+        roots = {'here': fleet.collection_root(REPO, workdir, 'here'), 'site': fleet.installed_collections()}
+        self.env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(p for p in roots.values() if p),
+                        ANSIBLE_FORKS=str(max(5, args.zones)), ANSIBLE_HOST_KEY_CHECKING='false',
+                        ANSIBLE_RETRY_FILES_ENABLED='false', ANSIBLE_NOCOLOR='1', PYTHONUNBUFFERED='1',
+                        PATH=fleet.BIN + os.pathsep + os.environ.get('PATH', ''))
+        self.failures = []
+
+    def playbook(self, strategy, extra=()):
+        return [os.path.join(fleet.BIN, 'ansible-playbook'), '-i', self.lab.inventory, self.play,
+                '-e', 'strategy=%s' % strategy, '-e', 'timeout=%d' % self.args.timeout] + list(extra)
+
+    def run(self, strategy, extra=()):
+        proc = subprocess.run(self.playbook(strategy, extra), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, env=self.env, check=False)
+        return proc.returncode, proc.stdout
+
+    def states(self):
+        return dict((w, state(w)) for w in self.workers)
+
+    def fail(self, what):
+        self.failures.append(what)
+        print('  FAILED: %s' % what)
+
+    def trial(self, number, strategy):
+        before = self.states()
+        proc = subprocess.Popen(self.playbook(strategy, ['-e', 'confirm=false']), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, universal_newlines=True, env=self.env,
+                                start_new_session=True)
+        killed_at, output = None, []
+        for line in proc.stdout:
+            output.append(line)
+            if line.startswith('TASK [Wait to be killed]'):
+                os.killpg(proc.pid, signal.SIGKILL)
+                killed_at = time.time()
+                break
+        proc.wait()
+        if killed_at is None:
+            self.fail('trial %d (%s): the play ended (rc %s) before the change was written:\n%s'
+                      % (number, strategy, proc.returncode, ''.join(output[-40:])))
+            return None
+        times = dict((w, snapshot_times(w)) for w in self.workers)
+        if any(times[w] is None for w in self.workers):
+            self.fail('trial %d (%s): no rollback armed on %s' % (
+                number, strategy, ', '.join(w for w in self.workers if times[w] is None)))
+            return None
+        if killed_at > min(t[1] for t in times.values()):
+            # the play outlasted the timeout (a loaded machine): the rollback fired in the middle
+            # of the play, which went on writing - not the case this trial is for. Not counted;
+            # the strategy is removed (confirmed) and the trial run again.
+            print('trial %2d %-15s the play outlasted the %d s timeout (killed %.1f s after the deadline): '
+                  'not counted, run again' % (number, strategy, self.args.timeout,
+                                              killed_at - min(t[1] for t in times.values())))
+            self.run(strategy, ['-e', 'confirm=true', '-e', 'trial_state=absent'])
+            return 'late'
+        after_kill = self.states()
+        for w in self.workers:
+            if after_kill[w] == before[w]:
+                self.fail('trial %d (%s): the change changed nothing on %s (the trial proves nothing)'
+                          % (number, strategy, w))
+        back = {}
+        last = max(t[1] for t in times.values()) + self.args.grace + 25
+        while len(back) < len(self.workers) and time.time() < last:
+            for w in self.workers:
+                if w not in back and state(w) == before[w]:
+                    back[w] = time.time()
+            time.sleep(0.3)
+        worst = None
+        for w in self.workers:
+            deadline = times[w][1]
+            if w not in back:
+                self.fail('trial %d (%s): %s not back to its state before the change %.0f s after its deadline; '
+                          'first difference:\n   was %s'
+                          % (number, strategy, w, time.time() - deadline, first_difference(before[w], state(w))))
+                continue
+            late = back[w] - deadline
+            worst = late if worst is None else max(worst, late)
+            if late > self.args.grace:
+                self.fail('trial %d (%s): %s back %.1f s after its deadline (more than %d s)'
+                          % (number, strategy, w, late, self.args.grace))
+            if podman(w, 'test -f %s' % FIRED)[0] != 0:
+                self.fail('trial %d (%s): %s is back but the rollback did not record firing' % (number, strategy, w))
+        print('trial %2d %-15s killed %4.1f s before the deadline; back %s' % (
+            number, strategy, max(t[1] for t in times.values()) - killed_at,
+            ', '.join('%s %+.1f s' % (w.split('-')[-1], back[w] - times[w][1]) if w in back else '%s never' % w
+                      for w in self.workers)))
+        return worst
+
+    def confirmed(self, strategy):
+        """A confirmed change stays past its deadline; a rerun changes nothing; check mode arms nothing."""
+        before = self.states()
+        rc, out = self.run(strategy, ['-e', 'confirm=true'])
+        if rc != 0:
+            self.fail('confirmed run (%s) failed:\n%s' % (strategy, out[-3000:]))
+            return
+        applied = self.states()
+        time.sleep(self.args.timeout + self.args.grace)
+        now = self.states()
+        for w in self.workers:
+            if applied[w] == before[w]:
+                self.fail('confirmed run (%s): nothing changed on %s' % (strategy, w))
+            if now[w] != applied[w]:
+                self.fail('confirmed run (%s): %s changed after the deadline passed:\n   was %s'
+                          % (strategy, w, first_difference(applied[w], now[w])))
+            if podman(w, 'test -e /run/multinic-routing')[0] == 0:
+                self.fail('confirmed run (%s): /run/multinic-routing is left on %s' % (strategy, w))
+        print('confirmed %-15s stays %d s after the deadline on every worker; nothing left armed'
+              % (strategy, self.args.grace))
+        rc, out = self.run(strategy, ['-e', 'confirm=true'])
+        recap = re.findall(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', out, re.M)
+        if rc != 0 or not recap or any(int(count) for host, count in recap):
+            self.fail('second run (%s): rc %d, recap %s:\n%s' % (strategy, rc, recap, out[-3000:]))
+        elif 'Rollback - arm' not in out or 'Rollback - confirm' not in out:
+            self.fail('second run (%s): the arm and confirm tasks did not run' % strategy)
+        else:
+            print('second run %-14s changed=0 on every worker, armed and confirmed' % strategy)
+        rc, out = self.run(strategy, ['-e', 'confirm=true', '-e', 'trial_state=absent'])
+        if rc != 0:
+            self.fail('absent run (%s) failed:\n%s' % (strategy, out[-3000:]))
+        baseline = self.states()
+        rc, out = self.run(strategy, ['-e', 'confirm=true', '--check'])
+        if rc != 0:
+            self.fail('check-mode run (%s) failed:\n%s' % (strategy, out[-3000:]))
+        for w in self.workers:
+            if podman(w, 'test -e /run/multinic-routing || systemctl list-units --all --no-legend '
+                         '"multinic-routing-rollback-*" | grep -q .')[0] == 0:
+                self.fail('check mode (%s) armed something on %s' % (strategy, w))
+            if state(w) != baseline[w]:
+                self.fail('check mode (%s) changed %s' % (strategy, w))
+        print('check mode %-14s armed nothing and changed nothing' % strategy)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    parser.add_argument('--trials', type=int, default=21)
+    parser.add_argument('--timeout', type=int, default=30, help='data_plane_rollback_timeout of the trials')
+    parser.add_argument('--grace', type=int, default=5, help='seconds after the deadline a worker may take')
+    parser.add_argument('--strategies', default='custom_routes,source_routing,netns')
+    parser.add_argument('--zones', type=int, default=2)
+    parser.add_argument('--prefix', default='mrr')
+    parser.add_argument('--base', default='10.232')
+    parser.add_argument('--flavour', default='netplan')
+    parser.add_argument('--keep', action='store_true', help='leave the lab up')
+    args = parser.parse_args()
+    args.connection = 'ssh'
+    sys.stdout.reconfigure(line_buffering=True)
+    strategies = args.strategies.split(',')
+    workdir = tempfile.mkdtemp(prefix='rollback-trials-')
+    trials = Trials(args, workdir)
+    start = time.time()
+    trials.lab.up()
+    try:
+        worst, held, counted, number = None, 0, 0, 0
+        while counted < args.trials and number < args.trials + 6:
+            number += 1
+            failed = len(trials.failures)
+            late = trials.trial(number, strategies[counted % len(strategies)])
+            if late == 'late':
+                continue
+            counted += 1
+            if late is not None and len(trials.failures) == failed:
+                held += 1
+            if late is not None:
+                worst = late if worst is None else max(worst, late)
+        if counted < args.trials:
+            trials.fail('only %d trials of %d could be counted' % (counted, args.trials))
+        print('trials %d, held %d, worst recovery %s after the deadline (timeout %d s, allowed %d s more)'
+              % (counted, held, '%+.1f s' % worst if worst is not None else 'none', args.timeout, args.grace))
+        trials.confirmed('source_routing')
+    finally:
+        if not args.keep:
+            trials.lab.down()
+    print('%d failures in %.0f s' % (len(trials.failures), time.time() - start))
+    return 1 if trials.failures else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
