@@ -434,17 +434,32 @@ def _try(action, what, log):
             log('%s failed: %s' % (what, exc.msg))
 
 
+def _phase(what, action, default, errors, log):
+    """One phase of the restore; a failure is logged and the next phases still run."""
+    try:
+        return action()
+    except ModuleFailure as exc:
+        message = exc.msg
+    except Exception as exc:  # a bug or an odd host must not stop the other phases
+        message = '%s: %s' % (type(exc).__name__, exc)
+    errors.append('%s: %s' % (what, message))
+    log('FAILED putting back %s: %s' % (what, message))
+    return default
+
+
 def restore(snap, log):
-    """Everything of the snapshot back as it was. -> a summary dict."""
+    """Everything of the snapshot back as it was, phase by phase. -> a summary dict."""
     spec = snap['spec']
     started = time.time()
-    files = restore_files(snap, spec['paths'], log)
-    moved = restore_links(snap, spec['namespaces'], log)
-    sysctls = restore_sysctls(snap, log)
-    reapply_managers(spec['interfaces'], files, moved, log)
-    added, deleted = restore_kernel(snap, spec, log)
+    errors = []
+    files = _phase('files', lambda: restore_files(snap, spec['paths'], log), [], errors, log)
+    moved = _phase('links and namespaces', lambda: restore_links(snap, spec['namespaces'], log), [], errors, log)
+    sysctls = _phase('sysctls', lambda: restore_sysctls(snap, log), [], errors, log)
+    _phase('the network manager', lambda: reapply_managers(spec['interfaces'], files, moved, log), None,
+           errors, log)
+    added, deleted = _phase('routes and rules', lambda: restore_kernel(snap, spec, log), (0, 0), errors, log)
     return {'files': files, 'links_moved': moved, 'sysctls': sysctls, 'routes_rules_added': added,
-            'routes_rules_deleted': deleted, 'started': started, 'finished': time.time()}
+            'routes_rules_deleted': deleted, 'errors': errors, 'started': started, 'finished': time.time()}
 
 
 # --------------------------------------------------------------------------- arm / disarm
@@ -608,10 +623,17 @@ def fire(name, log, expect_armed_at=None):
     summary['guard'] = snap.get('guard')
     shutil.rmtree(snapshot_dir(name), ignore_errors=True)
     _files.write_atomically(fired_path(name), json.dumps(summary, sort_keys=True), 0o644)
-    log('%s: restored in %.1f s (%d files, %d links moved back, %d routes and rules added, %d deleted)' % (
-        name, summary['finished'] - summary['started'], len(summary['files']), len(summary['links_moved']),
-        summary['routes_rules_added'], summary['routes_rules_deleted']))
+    log('%s: restored in %.1f s %s' % (name, summary['finished'] - summary['started'], what_restored(summary)))
     return summary
+
+
+def what_restored(fired):
+    """'(3 files, 1 links moved back, 2 routes and rules added, 0 deleted)', and what failed."""
+    text = '(%d files, %d links moved back, %d routes and rules added, %d deleted)' % (
+        len(fired['files']), len(fired['links_moved']), fired['routes_rules_added'], fired['routes_rules_deleted'])
+    if fired.get('errors'):
+        text += '; NOT put back - %s' % '; '.join(fired['errors'])
+    return text
 
 
 def _log(line):
@@ -636,11 +658,11 @@ def main(argv=None, log=_log):
             time.sleep(min(0.2, max(0.0, snap['deadline'] - time.time())))
     try:
         with Lock():
-            fire(name, log, armed_at)
+            summary = fire(name, log, armed_at)
     except ModuleFailure as exc:
         log('%s: FAILED: %s' % (name, exc.msg))
         return 1
-    return 0
+    return 1 if summary and summary['errors'] else 0
 
 
 def guard_moved(snap):

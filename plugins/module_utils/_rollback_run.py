@@ -32,7 +32,7 @@ SYSCTL_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.:-]*\Z')
 SPEC = ArgumentSpec(dict(
     name=dict(type='str', default='multinic-routing'),
     state=dict(type='str', default='armed', choices=STATES),
-    timeout=dict(type='int', default=90),
+    timeout=dict(type='int', default=120),
     interfaces=dict(type='list', elements='str', default=[]),
     tables=dict(type='list', elements='str', default=[]),
     namespaces=dict(type='list', elements='str', default=[]),
@@ -91,11 +91,9 @@ def _previous(name, result):
     fired = _rollback.load_fired(name)
     if fired is None:
         return None
-    result['warnings'].append(
-        'the change armed under rollback %r at %s was not confirmed: it was rolled back at %s (%d files, '
-        '%d links moved back, %d routes and rules added, %d deleted)' % (
-            name, _stamp(fired['armed_at']), _stamp(fired['finished']), len(fired['files']),
-            len(fired['links_moved']), fired['routes_rules_added'], fired['routes_rules_deleted']))
+    result['warnings'].append('the change armed under rollback %r at %s was not confirmed: it was rolled back at '
+                              '%s %s' % (name, _stamp(fired['armed_at']), _stamp(fired['finished']),
+                                         _rollback.what_restored(fired)))
     return fired
 
 
@@ -146,10 +144,8 @@ def confirm(module, spec, result):
             fired = _rollback.load_fired(name)
             if fired is not None:
                 raise ModuleFailure('rollback %r fired at %s, before this confirm: the change armed at %s was '
-                                    'undone (%d files, %d links moved back, %d routes and rules added, %d deleted)'
-                                    % (name, _stamp(fired['started']), _stamp(fired['armed_at']),
-                                       len(fired['files']), len(fired['links_moved']),
-                                       fired['routes_rules_added'], fired['routes_rules_deleted']),
+                                    'undone %s' % (name, _stamp(fired['started']), _stamp(fired['armed_at']),
+                                                   _rollback.what_restored(fired)),
                                     rollback=view(name, None, 'fired'), previous=fired)
             result['rollback'] = view(name, None, 'nothing armed under this name')
             return result
@@ -163,12 +159,9 @@ def confirm(module, spec, result):
             fired = _rollback.fire(name, lines.append)
             _rollback.disarm(name, snap)
             raise ModuleFailure('the management path moved since rollback %r was armed: packets from %s to %s left by '
-                                '%s then and %s now; the change was rolled back at once (%d files, %d links moved '
-                                'back, %d routes and rules added, %d deleted)'
+                                '%s then and %s now; the change was rolled back at once %s'
                                 % (name, snap['guard']['local'], snap['guard']['peer'],
-                                   _guard.describe(snap['guard']['path']), moved[1], len(fired['files']),
-                                   len(fired['links_moved']), fired['routes_rules_added'],
-                                   fired['routes_rules_deleted']),
+                                   _guard.describe(snap['guard']['path']), moved[1], _rollback.what_restored(fired)),
                                 changed=True, rollback=view(name, None, 'rolled back'), log=lines)
         if not module.check_mode:
             _rollback.disarm(name, snap)

@@ -34,11 +34,15 @@ extends_documentation_fragment:
   - multinic.routing.guard
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Nothing is armed, confirmed or restored; V(confirmed) reports whether the path moved.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
   platform:
+    description: Target OS/families that can be operated against.
+    support: full
     platforms: posix
 requirements:
   - pyroute2 >= 0.7 for the Python this module runs with; the restorer runs with that same
@@ -82,7 +86,7 @@ options:
   timeout:
     description: Seconds from arming until the snapshot is restored unless confirmed (5 to 3600).
     type: int
-    default: 90
+    default: 120
   interfaces:
     description: Interfaces whose routes (any table) and namespace are restored.
     type: list
@@ -118,10 +122,10 @@ options:
 '''
 
 EXAMPLES = r'''
-- name: Arm - restore the data NIC's routes, the rules and networkd's files in 90 s unless confirmed
+- name: Arm - restore the data NIC's routes, the rules and networkd's files in 120 s unless confirmed
   multinic.routing.rollback:
     name: data-plane
-    timeout: 90
+    timeout: 120
     interfaces: [ens3, ens4]
     tables: [201, 202]
     paths: [/etc/systemd/network]
@@ -172,9 +176,12 @@ rollback:
     pid:
       description: The waiting process, with V(process).
       type: int
-  sample: {name: data-plane, armed: true, reason: null, timeout: 90, mechanism: systemd,
+    confirmed:
+      description: Present and true after a confirm.
+      type: bool
+  sample: {name: data-plane, armed: true, reason: null, timeout: 120, mechanism: systemd,
            unit: multinic-routing-rollback-data-plane, pid: null, armed_at: 1795800000.0,
-           deadline: 1795800090.0}
+           deadline: 1795800120.0}
 guard:
   description: The management path recorded when the rollback was armed (see the guard options).
   returned: when a snapshot was armed or found

@@ -305,11 +305,14 @@ def main():
     trials.lab.up()
     try:
         worst, held, counted, number = None, 0, 0, 0
-        while counted < args.trials and number < args.trials + 6:
+        while counted < args.trials and number < args.trials + 8:
             number += 1
             failed = len(trials.failures)
             late = trials.trial(number, strategies[counted % len(strategies)])
             if late == 'late':
+                # a loaded machine: the next trials get a longer window
+                args.timeout = int(args.timeout * 1.5)
+                print('         timeout now %d s' % args.timeout)
                 continue
             counted += 1
             if late is not None and len(trials.failures) == failed:
