@@ -63,6 +63,7 @@ FORMAT = 1
 UNIT_PREFIX = 'multinic-routing-rollback-'
 FILE_MAX = 1 << 20
 SETTLE_TIMEOUT = 30
+LEAD = 5      # seconds the systemd timer starts the restorer before the deadline
 LOCK_TIMEOUT = 60
 PROTO_KERNEL = 2
 PROTO_RA = 9
@@ -576,7 +577,10 @@ def arm(name, snap, timeout, python):
         argv = [runner, '--unit', unit, '--description', 'multinic.routing rollback %s' % name,
                 # an absolute time: a daemon-reload (boot units are installed in the window)
                 # starts an --on-active timer's count again
-                '--on-calendar', time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(snap['deadline'])),
+                # LEAD seconds early: the restorer loads its Python and pyroute2 (seconds on a busy
+                # host), then waits for the deadline itself
+                '--on-calendar', time.strftime('%Y-%m-%d %H:%M:%S UTC',
+                                               time.gmtime(snap['deadline'] - min(LEAD, timeout - 1))),
                 '--timer-property', 'AccuracySec=100ms',
                 '--property', 'Type=oneshot', '--collect', python, RUNNER, 'restore', name]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -648,15 +652,16 @@ def main(argv=None, log=_log):
         sys.stderr.write('usage: restore.py restore|wait NAME\n')
         return 2
     name = argv[1]
-    armed_at = None
-    if argv[0] == 'wait':
+    # 'wait' (a detached process started at arm time) and 'restore' (the systemd timer, LEAD
+    # seconds early) both wait for the deadline of the snapshot they found, here, with every
+    # import done; a confirm in the meantime removes the snapshot (fire() then does nothing)
+    try:
         snap = load(name)
         if snap is None:
             return 0
         armed_at = snap['armed_at']
         while time.time() < snap['deadline']:
-            time.sleep(min(0.2, max(0.0, snap['deadline'] - time.time())))
-    try:
+            time.sleep(min(0.1, max(0.0, snap['deadline'] - time.time())))
         with Lock():
             summary = fire(name, log, armed_at)
     except ModuleFailure as exc:

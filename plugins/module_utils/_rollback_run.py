@@ -133,70 +133,73 @@ def arm(module, spec, result):
     return result
 
 
-def confirm(module, spec, result):
-    name = module.params['name']
-    if not os.path.isdir(_rollback.ROOT):
-        result['rollback'] = view(name, None, 'nothing armed under this name')
+NOTHING = 'nothing armed under this name'
+
+
+def confirm(module, name, snap, result):
+    if snap is None:
+        fired = _rollback.load_fired(name)
+        if fired is not None:
+            raise ModuleFailure('rollback %r fired at %s, before this confirm: the change armed at %s was '
+                                'undone %s' % (name, _stamp(fired['started']), _stamp(fired['armed_at']),
+                                               _rollback.what_restored(fired)),
+                                rollback=view(name, None, 'fired'), previous=fired)
+        result['rollback'] = view(name, None, NOTHING)
         return result
-    with _rollback.Lock():
-        snap = _rollback.load(name)
-        if snap is None:
-            fired = _rollback.load_fired(name)
-            if fired is not None:
-                raise ModuleFailure('rollback %r fired at %s, before this confirm: the change armed at %s was '
-                                    'undone %s' % (name, _stamp(fired['started']), _stamp(fired['armed_at']),
-                                                   _rollback.what_restored(fired)),
-                                    rollback=view(name, None, 'fired'), previous=fired)
-            result['rollback'] = view(name, None, 'nothing armed under this name')
-            return result
-        result['guard'] = snap.get('guard')
-        moved = _rollback.guard_moved(snap)
-        if moved is not None:
-            if module.check_mode:
-                raise ModuleFailure('the management path moved since rollback %r was armed (%s before, %s now); '
-                                    'a real run rolls back' % (name, _guard.describe(snap['guard']['path']), moved[1]))
-            lines = []
-            fired = _rollback.fire(name, lines.append)
-            _rollback.disarm(name, snap)
-            raise ModuleFailure('the management path moved since rollback %r was armed: packets from %s to %s left by '
-                                '%s then and %s now; the change was rolled back at once %s'
-                                % (name, snap['guard']['local'], snap['guard']['peer'],
-                                   _guard.describe(snap['guard']['path']), moved[1], _rollback.what_restored(fired)),
-                                changed=True, rollback=view(name, None, 'rolled back'), log=lines)
-        if not module.check_mode:
-            _rollback.disarm(name, snap)
+    result['guard'] = snap.get('guard')
+    moved = _rollback.guard_moved(snap)
+    if moved is not None:
+        if module.check_mode:
+            raise ModuleFailure('the management path moved since rollback %r was armed (%s before, %s now); '
+                                'a real run rolls back' % (name, _guard.describe(snap['guard']['path']), moved[1]))
+        lines = []
+        fired = _rollback.fire(name, lines.append)
+        _rollback.disarm(name, snap)
+        raise ModuleFailure('the management path moved since rollback %r was armed: packets from %s to %s left by '
+                            '%s then and %s now; the change was rolled back at once %s'
+                            % (name, snap['guard']['local'], snap['guard']['peer'],
+                               _guard.describe(snap['guard']['path']), moved[1], _rollback.what_restored(fired)),
+                            changed=True, rollback=view(name, None, 'rolled back'), log=lines)
+    if not module.check_mode:
+        _rollback.disarm(name, snap)
     result['rollback'] = dict(view(name, snap, 'confirmed'), armed=module.check_mode, confirmed=True)
     return result
 
 
-def roll_back(module, spec, result):
-    name = module.params['name']
-    if not os.path.isdir(_rollback.ROOT):
-        result['rollback'] = view(name, None, 'nothing armed under this name')
+def roll_back(module, name, snap, result):
+    if snap is None:
+        result['rollback'] = view(name, None, NOTHING)
         return result
-    with _rollback.Lock():
-        snap = _rollback.load(name)
-        if snap is None:
-            result['rollback'] = view(name, None, 'nothing armed under this name')
-            return result
-        result['changed'] = True
-        if module.check_mode:
-            result['rollback'] = view(name, snap, 'check mode: a real run rolls back')
-            return result
-        lines = []
-        result['restored'] = _rollback.fire(name, lines.append)
-        result['log'] = lines
-        _rollback.disarm(name, snap)
+    result['changed'] = True
+    if module.check_mode:
+        result['rollback'] = view(name, snap, 'check mode: a real run rolls back')
+        return result
+    lines = []
+    result['restored'] = _rollback.fire(name, lines.append)
+    result['log'] = lines
+    _rollback.disarm(name, snap)
     result['rollback'] = view(name, None, 'rolled back')
     return result
+
+
+def with_snapshot(action, module, result):
+    """``action(module, name, snapshot or None, result)`` under the lock; nothing to lock (or
+    to create, in check mode) when nothing was ever armed here."""
+    name = module.params['name']
+    if not os.path.isdir(_rollback.ROOT):
+        return action(module, name, None, result)
+    with _rollback.Lock():
+        return action(module, name, _rollback.load(name), result)
 
 
 def run(module):
     spec = validate(module.params)
     result = {'changed': False, 'warnings': []}
-    action = {'armed': arm, 'confirmed': confirm, 'rolled_back': roll_back}[module.params['state']]
+    state = module.params['state']
     try:
-        return action(module, spec, result)
+        if state == 'armed':
+            return arm(module, spec, result)
+        return with_snapshot(confirm if state == 'confirmed' else roll_back, module, result)
     finally:
         if not module.check_mode:
             _rollback.tidy()

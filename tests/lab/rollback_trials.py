@@ -33,6 +33,7 @@ every check passed. No traffic leaves the machine: the lab's networks are podman
 from __future__ import absolute_import, division, print_function
 
 import argparse
+import concurrent.futures
 import json
 import os
 import re
@@ -127,6 +128,12 @@ def state(worker):
     return normalise(out)
 
 
+def timed_state(worker):
+    """(state, when the read ended)."""
+    found = state(worker)
+    return found, time.time()
+
+
 def snapshot_times(worker):
     """(armed_at, deadline) of the rollback armed in this trial: from its snapshot, or from its
     record once it fired (each arm removes the record of an earlier one)."""
@@ -212,13 +219,18 @@ class Trials(object):
             if after_kill[w] == before[w]:
                 self.fail('trial %d (%s): the change changed nothing on %s (the trial proves nothing)'
                           % (number, strategy, w))
+        # Nothing comes back before the deadline: wait for it, then read every worker at once,
+        # over and over; a worker is back at the END of the first read that equals its state
+        # before (an upper bound: it was back by then).
+        time.sleep(max(0.0, min(t[1] for t in times.values()) - 0.5 - time.time()))
         back = {}
         last = max(t[1] for t in times.values()) + self.args.grace + 25
-        while len(back) < len(self.workers) and time.time() < last:
-            for w in self.workers:
-                if w not in back and state(w) == before[w]:
-                    back[w] = time.time()
-            time.sleep(0.3)
+        with concurrent.futures.ThreadPoolExecutor(len(self.workers)) as pool:
+            while len(back) < len(self.workers) and time.time() < last:
+                waiting = [w for w in self.workers if w not in back]
+                for w, (now, read_at) in zip(waiting, pool.map(timed_state, waiting)):
+                    if now == before[w]:
+                        back[w] = read_at
         worst = None
         for w in self.workers:
             deadline = times[w][1]
