@@ -64,6 +64,8 @@ UNIT_PREFIX = 'multinic-routing-rollback-'
 FILE_MAX = 1 << 20
 SETTLE_TIMEOUT = 30
 LEAD = 5      # seconds the systemd timer starts the restorer before the deadline
+NM_DIRS = ('/etc/NetworkManager/', '/run/NetworkManager/', '/etc/multinic-routing/nm')
+NETWORKD_DIRS = ('/etc/systemd/network/', '/run/systemd/network/', '/usr/lib/systemd/network/', '/lib/systemd/network/')
 LOCK_TIMEOUT = 60
 PROTO_KERNEL = 2
 PROTO_RA = 9
@@ -357,22 +359,24 @@ def reapply_managers(interfaces, files_changed, moved, log, clock=time.time, sle
     if not (files_changed or moved):
         return
     daemons = _managers.running_daemons()
-    if any('/systemd/system/' in p for p in files_changed) and _binary('systemctl'):
-        _command([_binary('systemctl'), 'daemon-reload'], log)
     with Netlink() as nl:
         moved = [n for n in moved if nl.index_of(n) is not None]
-    if daemons.get(_managers.NETWORKD) and _binary('networkctl'):
+    networkd_files = [p for p in files_changed if p.startswith(NETWORKD_DIRS)]
+    if daemons.get(_managers.NETWORKD) and _binary('networkctl') and (networkd_files or moved):
         networkctl = _binary('networkctl')
         # reload: networkd reconfigures the links whose .network files (drop-ins) changed
-        _command([networkctl, 'reload'], log)
+        if networkd_files:
+            _command([networkctl, 'reload'], log)
         if moved:
             _command([networkctl, 'reconfigure'] + moved, log)
         sleep(0.5)
         deadline = clock() + SETTLE_TIMEOUT
         while clock() < deadline and not _networkd_settled(interfaces):
             sleep(0.2)
-        log('systemd-networkd reloaded%s' % (' and reconfigured %s' % ', '.join(moved) if moved else ''))
-    if daemons.get(_managers.NETWORKMANAGER) and _binary('nmcli'):
+        log('systemd-networkd %s' % ' and '.join(
+            (['reloaded'] if networkd_files else []) + (['reconfigured %s' % ', '.join(moved)] if moved else [])))
+    nm_files = [p for p in files_changed if p.startswith(NM_DIRS)]
+    if daemons.get(_managers.NETWORKMANAGER) and _binary('nmcli') and (nm_files or moved):
         nmcli = _binary('nmcli')
         _command([nmcli, 'general', 'reload', 'conf'], log)
         _command([nmcli, 'connection', 'reload'], log)
@@ -398,6 +402,13 @@ def _restore_routes(nl, wanted, interfaces, tables, log):
             _try(functools.partial(nl.replace_route, route), 'adding route %s table %s%s' % (route['dest'], route['table'], where), log)
             added += 1
     return added, deleted
+
+
+def reload_units(files_changed, log):
+    """systemd reads its unit files again when the restore changed one (a boot unit)."""
+    if any('/systemd/system/' in p for p in files_changed) and _managers.init_is_systemd() and _binary('systemctl'):
+        _command([_binary('systemctl'), 'daemon-reload'], log)
+        log('systemd reloaded its units')
 
 
 def restore_kernel(snap, spec, log):
@@ -459,6 +470,9 @@ def restore(snap, log):
     _phase('the network manager', lambda: reapply_managers(spec['interfaces'], files, moved, log), None,
            errors, log)
     added, deleted = _phase('routes and rules', lambda: restore_kernel(snap, spec, log), (0, 0), errors, log)
+    # last: systemd reading unit files again takes seconds on a busy host, and the network does
+    # not wait for it
+    _phase('systemd units', lambda: reload_units(files, log), None, errors, log)
     return {'files': files, 'links_moved': moved, 'sysctls': sysctls, 'routes_rules_added': added,
             'routes_rules_deleted': deleted, 'errors': errors, 'started': started, 'finished': time.time()}
 
