@@ -15,6 +15,7 @@ import ipaddress
 
 
 from ansible_collections.multinic.routing.plugins.module_utils import _exit
+from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, ValidationError
 from ansible_collections.multinic.routing.plugins.module_utils._pyroute2 import require_pyroute2
@@ -38,6 +39,8 @@ def run_module(module, action, needs_pyroute2=True):
     """
     if needs_pyroute2:
         require_pyroute2(module)
+    if not module.check_mode:
+        _keepalive.extend_all()     # word from the controller: an armed rollback waits longer
     try:
         check_netns_option(module.params)
         result = action(module)

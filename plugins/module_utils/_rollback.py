@@ -49,6 +49,7 @@ import time
 
 from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _guard
+from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
@@ -56,7 +57,7 @@ from ansible_collections.multinic.routing.plugins.module_utils._errors import Fi
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 from ansible_collections.multinic.routing.plugins.module_utils._netns_files import netns_exists
 
-ROOT = '/run/multinic-routing/rollback'
+ROOT = _keepalive.ROOT
 LIB_ROOT = os.path.join(ROOT, 'lib')
 RUNNER = os.path.join(ROOT, 'restore.py')
 FORMAT = 1
@@ -588,6 +589,7 @@ def arm(name, snap, timeout, python):
         disarm_units(unit)
         snap['timer'] = {'kind': 'systemd', 'unit': unit}
         _write_snapshot(name, snap)
+        _keepalive.write(name, snap['deadline'], timeout)
         argv = [runner, '--unit', unit, '--description', 'multinic.routing rollback %s' % name,
                 # an absolute time: a daemon-reload (boot units are installed in the window)
                 # starts an --on-active timer's count again
@@ -595,8 +597,8 @@ def arm(name, snap, timeout, python):
                 # host), then waits for the deadline itself
                 '--on-calendar', time.strftime('%Y-%m-%d %H:%M:%S UTC',
                                                time.gmtime(snap['deadline'] - min(LEAD, timeout - 1))),
-                '--timer-property', 'AccuracySec=100ms',
-                '--property', 'Type=oneshot', '--collect', python, RUNNER, 'restore', name]
+                '--timer-property', 'AccuracySec=100ms', '--property', 'Type=oneshot',
+                '--property', 'TimeoutStartSec=infinity', '--collect', python, RUNNER, 'restore', name]
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = proc.communicate()[0].decode('utf-8', 'replace').strip()
         if proc.returncode != 0:
@@ -605,6 +607,7 @@ def arm(name, snap, timeout, python):
     else:
         snap['timer'] = {'kind': 'process', 'pid': None}
         _write_snapshot(name, snap)
+        _keepalive.write(name, snap['deadline'], timeout)
         log = open(os.path.join(snapshot_dir(name), 'restore.log'), 'ab')
         try:
             proc = subprocess.Popen([python, RUNNER, 'wait', name], stdin=open(os.devnull, 'rb'),
@@ -634,10 +637,11 @@ def fire(name, log, expect_armed_at=None):
     if snap is None or (expect_armed_at is not None and snap['armed_at'] != expect_armed_at):
         log('%s: nothing armed (confirmed in the meantime)' % name)
         return None
-    log('%s: not confirmed within %d s; restoring what the change touched' % (name, snap['timeout']))
+    log('%s: no word from the controller for %d s and no confirm; restoring what the change touched'
+        % (name, snap['timeout']))
     summary = restore(snap, lambda line: log('%s: %s' % (name, line)))
     summary['armed_at'] = snap['armed_at']
-    summary['deadline'] = snap['deadline']
+    summary['deadline'] = (_keepalive.read(name) or (snap['deadline'],))[0]
     summary['guard'] = snap.get('guard')
     shutil.rmtree(snapshot_dir(name), ignore_errors=True)
     _files.write_atomically(fired_path(name), json.dumps(summary, sort_keys=True), 0o644)
@@ -674,8 +678,12 @@ def main(argv=None, log=_log):
         if snap is None:
             return 0
         armed_at = snap['armed_at']
-        while time.time() < snap['deadline']:
-            time.sleep(min(0.1, max(0.0, snap['deadline'] - time.time())))
+        # the deadline moves while the controller's modules keep running (_keepalive)
+        while True:
+            found = _keepalive.read(name)
+            if found is None or time.time() >= found[0]:
+                break
+            time.sleep(min(0.1, max(0.0, found[0] - time.time())))
         with Lock():
             summary = fire(name, log, armed_at)
     except ModuleFailure as exc:

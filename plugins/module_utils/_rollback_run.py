@@ -19,6 +19,7 @@ import time
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_unit
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _guard
+from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
 from ansible_collections.multinic.routing.plugins.module_utils import _rollback
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, ValidationError
@@ -82,7 +83,8 @@ def view(name, snap, reason=None):
         return {'name': name, 'armed': False, 'reason': reason}
     timer = snap.get('timer') or {}
     return {'name': name, 'armed': True, 'reason': reason, 'timeout': snap['timeout'],
-            'armed_at': snap['armed_at'], 'deadline': snap['deadline'], 'mechanism': timer.get('kind'),
+            'armed_at': snap['armed_at'], 'deadline': (_keepalive.read(name) or (snap['deadline'],))[0],
+            'mechanism': timer.get('kind'),
             'unit': timer.get('unit'), 'pid': timer.get('pid')}
 
 

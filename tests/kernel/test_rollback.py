@@ -179,3 +179,23 @@ def test_routes_inside_a_namespace_that_existed_come_back(ns, ns2, place):
     back = run_module('rollback', dict(name='t', state='rolled_back'), wrap=wrap)
     assert back['rc'] == 0, back
     assert kernel(ns2) == before
+
+
+def test_every_module_run_moves_the_deadline(ns, place):
+    """Word from the controller: a module of the collection run while armed moves the deadline
+    to now + timeout; the restorer waits for the moved one."""
+    wrap, run_dir, etc = place
+    before = kernel(ns)
+    result = arm(wrap, etc, timeout=6)
+    first = result['rollback']['deadline']
+    change(ns, etc)
+    time.sleep(4)
+    facts = run_module('routing_facts', dict(gather_subset=['links']), wrap=wrap)
+    assert facts['rc'] == 0, facts
+    with open(str(run_dir / 'rollback' / 't' / 'deadline')) as handle:
+        moved = float(handle.read().split()[0])
+    assert moved >= first + 3
+    time.sleep(max(0.0, first + 1 - time.time()))
+    assert kernel(ns) != before          # past the first deadline, not yet the moved one
+    assert wait_for(lambda: kernel(ns) == before, moved + 5 - time.time())
+    assert time.time() >= moved - 0.5

@@ -50,6 +50,7 @@ import bench_fleet as fleet  # noqa: E402  (the lab and collection helpers of th
 NAME = 'data-plane'
 SNAPSHOT = '/run/multinic-routing/rollback/%s/snapshot.json' % NAME
 FIRED = '/run/multinic-routing/rollback/%s.fired.json' % NAME
+DEADLINE = '/run/multinic-routing/rollback/%s/deadline' % NAME
 FILES = ('/etc/systemd/network /etc/netplan /etc/NetworkManager /etc/multinic-routing /etc/systemd/system '
          '/etc/iproute2 /etc/sysctl.d /etc/netns /etc/ansible /usr/local/lib/multinic-routing /usr/local/sbin')
 STATE_SCRIPT = '''
@@ -135,13 +136,18 @@ def timed_state(worker):
 
 
 def snapshot_times(worker):
-    """(armed_at, deadline) of the rollback armed in this trial: from its snapshot, or from its
-    record once it fired (each arm removes the record of an earlier one)."""
-    for path in (SNAPSHOT, FIRED):
-        rc, out = podman(worker, 'cat %s' % path)
-        if rc == 0:
-            data = json.loads(out)
-            return data['armed_at'], data['deadline']
+    """(armed_at, deadline) of the rollback armed in this trial: from its snapshot and its
+    deadline file (the deadline moves with every module run of the collection: the last word
+    from the controller + the timeout), or from its record once it fired (each arm removes the
+    record of an earlier one)."""
+    rc, out = podman(worker, 'cat %s && echo && cat %s' % (SNAPSHOT, DEADLINE))
+    if rc == 0:
+        lines = out.splitlines()
+        return json.loads(lines[0])['armed_at'], float(lines[-1].split()[0])
+    rc, out = podman(worker, 'cat %s' % FIRED)
+    if rc == 0:
+        data = json.loads(out)
+        return data['armed_at'], data['deadline']
     return None
 
 
@@ -246,10 +252,11 @@ class Trials(object):
                           % (number, strategy, w, late, self.args.grace))
             if podman(w, 'test -f %s' % FIRED)[0] != 0:
                 self.fail('trial %d (%s): %s is back but the rollback did not record firing' % (number, strategy, w))
-        print('trial %2d %-15s killed %4.1f s before the deadline; back %s' % (
+        print('trial %2d %-15s killed %4.1f s before the deadline; back after the deadline %s; after the kill %s' % (
             number, strategy, max(t[1] for t in times.values()) - killed_at,
             ', '.join('%s %+.1f s' % (w.split('-')[-1], back[w] - times[w][1]) if w in back else '%s never' % w
-                      for w in self.workers)))
+                      for w in self.workers),
+            ', '.join('%.1f s' % (back[w] - killed_at) for w in self.workers if w in back)))
         return worst
 
     def confirmed(self, strategy):
