@@ -16,7 +16,12 @@ version_added: 0.2.0
 description:
   - V(armed) takes a snapshot of what a change is about to touch (routes, rules, the namespace of
     NICs, namespaces, sysctls, configuration files) and arms, on the host itself, a timer that
-    restores that snapshot after O(timeout) seconds. Run it before the change.
+    restores that snapshot once the controller has been silent for O(timeout) seconds. Run it
+    before the change.
+  - Every module of this collection that runs on the host (not in check mode) is word from the
+    controller - it moves the deadline of every armed rollback to now + its O(timeout). A play
+    that is slow but alive is not rolled back in its middle; one that dies is, O(timeout) seconds
+    after its last module ran.
   - V(confirmed), run after the change, first checks that the management path recorded at arm
     time still holds (see O(guard)); then it disarms the timer and forgets the snapshot. When the
     path moved, the change is rolled back at once and the task fails.
@@ -84,7 +89,10 @@ options:
     default: armed
     choices: [armed, confirmed, rolled_back]
   timeout:
-    description: Seconds from arming until the snapshot is restored unless confirmed (5 to 3600).
+    description:
+      - Seconds of silence from the controller (since the arm, or since the last module of this
+        collection ran on the host) after which the snapshot is restored unless confirmed (5 to
+        3600).
     type: int
     default: 120
   interfaces:
@@ -165,7 +173,7 @@ rollback:
       description: When it was armed (seconds since the epoch).
       type: float
     deadline:
-      description: When it fires unless confirmed (seconds since the epoch).
+      description: When it fires unless confirmed or moved by another module run (seconds since the epoch).
       type: float
     mechanism:
       description: V(systemd) (a transient timer) or V(process) (a detached process).

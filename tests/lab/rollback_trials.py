@@ -129,6 +129,15 @@ def state(worker):
     return normalise(out)
 
 
+def wait_until(predicate, seconds):
+    deadline = time.time() + seconds
+    while not predicate():
+        if time.time() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 def timed_state(worker):
     """(state, when the read ended)."""
     found = state(worker)
@@ -250,7 +259,8 @@ class Trials(object):
             if late > self.args.grace:
                 self.fail('trial %d (%s): %s back %.1f s after its deadline (more than %d s)'
                           % (number, strategy, w, late, self.args.grace))
-            if podman(w, 'test -f %s' % FIRED)[0] != 0:
+            # the restorer writes its record last (after systemd reloaded its units)
+            if not wait_until(lambda w=w: podman(w, 'test -f %s' % FIRED)[0] == 0, 20):
                 self.fail('trial %d (%s): %s is back but the rollback did not record firing' % (number, strategy, w))
         print('trial %2d %-15s killed %4.1f s before the deadline; back after the deadline %s; after the kill %s' % (
             number, strategy, max(t[1] for t in times.values()) - killed_at,

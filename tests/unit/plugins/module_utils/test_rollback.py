@@ -142,3 +142,23 @@ def test_guard_settled_waits_out_a_reconfigure(monkeypatch):
     assert _guard.settled({}, settle=10, clock=lambda: clock[0],
                           sleep=lambda s: clock.__setitem__(0, clock[0] + s)) == ('after', 'by dev ens4')
     assert clock[0] >= 10
+
+
+def test_keepalive_moves_deadlines_forward_only(tmp_path, monkeypatch):
+    from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
+    monkeypatch.setattr(_keepalive, 'ROOT', str(tmp_path))
+    for name in ('a', 'b'):
+        (tmp_path / name).mkdir()
+    _keepalive.write('a', 1000, 60)
+    _keepalive.write('b', 5000, 60)
+    (tmp_path / 'lib').mkdir()                       # no deadline file: not a rollback
+    _keepalive.extend_all(now=1500.2)
+    assert _keepalive.read('a') == (1561.0, 60)      # moved to now + timeout (whole seconds, up)
+    assert _keepalive.read('b') == (5000.0, 60)      # never earlier
+    assert _keepalive.read('lib') is None
+
+
+def test_keepalive_without_any_rollback_is_quiet(tmp_path, monkeypatch):
+    from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
+    monkeypatch.setattr(_keepalive, 'ROOT', str(tmp_path / 'missing'))
+    _keepalive.extend_all()
