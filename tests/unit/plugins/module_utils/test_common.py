@@ -24,6 +24,7 @@ class Module(object):
 
     def __init__(self, **params):
         self.params = params
+        self.check_mode = True      # run_module moves armed rollbacks' deadlines only for real runs
         self.warnings = []
         self.result = None
 
