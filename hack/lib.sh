@@ -169,7 +169,7 @@ lab_image() {
 run_rollback_trials() {
   lab_image || { record_step lab-image 1; return; }
   "$VENV/bin/python" "$ROOT/tests/lab/rollback_trials.py" --prefix mrt --base 10.233 \
-    --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-45}"
+    --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-30}"
   record_step "rollback-trials" $?
 }
 
