@@ -396,11 +396,13 @@ def _restore_routes(nl, wanted, interfaces, tables, log):
     now = dict((_route_key(r), r) for r in nl.routes() if in_scope(r, interfaces, tables))
     for key, route in now.items():
         if key not in want:
-            _try(functools.partial(nl.delete_route, route), 'deleting route %s table %s%s' % (route['dest'], route['table'], where), log)
+            _try(functools.partial(nl.delete_route, route),
+                 'deleting route %s table %s%s' % (route['dest'], route['table'], where), log)
             deleted += 1
     for key, route in want.items():
         if key not in now:
-            _try(functools.partial(nl.replace_route, route), 'adding route %s table %s%s' % (route['dest'], route['table'], where), log)
+            _try(functools.partial(nl.replace_route, route),
+                 'adding route %s table %s%s' % (route['dest'], route['table'], where), log)
             added += 1
     return added, deleted
 
