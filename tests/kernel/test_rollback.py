@@ -22,7 +22,7 @@ import pytest
 
 from .conftest import run_module, sh
 
-TIMEOUT = 5
+TIMEOUT = 12     # long enough for the change to be made under a loaded CI before it fires
 
 
 @pytest.fixture
@@ -87,7 +87,7 @@ def test_unconfirmed_change_is_restored_after_the_timeout(ns, place):
     ns.run('route', 'del', '10.7.0.0/24')
     assert kernel(ns) != before
     armed_at = result['rollback']['armed_at']
-    assert wait_for(lambda: kernel(ns) == before, TIMEOUT + 5), kernel(ns)
+    assert wait_for(lambda: kernel(ns) == before, TIMEOUT + 20), kernel(ns)
     assert time.time() - armed_at >= TIMEOUT - 0.5
     assert (etc / 'kept.conf').read_text() == 'before\n'
     assert not (etc / 'new.conf').exists()
@@ -162,7 +162,7 @@ def test_the_restorer_survives_the_session(ns, place):
     pid = result['rollback']['pid']
     assert int(sh('ps', '-o', 'sid=', '-p', str(pid)).strip()) == pid
     change(ns, etc)
-    assert wait_for(lambda: kernel(ns) == before, TIMEOUT + 5)
+    assert wait_for(lambda: kernel(ns) == before, TIMEOUT + 20)
 
 
 def test_routes_inside_a_namespace_that_existed_come_back(ns, ns2, place):
@@ -183,19 +183,30 @@ def test_routes_inside_a_namespace_that_existed_come_back(ns, ns2, place):
 
 def test_every_module_run_moves_the_deadline(ns, place):
     """Word from the controller: a module of the collection run while armed moves the deadline
-    to now + timeout; the restorer waits for the moved one."""
+    to now + timeout (whole seconds, never earlier). Lower bounds only: a loaded machine only
+    makes the module later, and the deadline later still."""
     wrap, run_dir, etc = place
-    before = kernel(ns)
-    result = arm(wrap, etc, timeout=6)
+    result = arm(wrap, etc, timeout=60)
     first = result['rollback']['deadline']
-    change(ns, etc)
-    time.sleep(4)
+    time.sleep(2)
+    started = time.time()
     facts = run_module('routing_facts', dict(gather_subset=['links']), wrap=wrap)
     assert facts['rc'] == 0, facts
     with open(str(run_dir / 'rollback' / 't' / 'deadline')) as handle:
         moved = float(handle.read().split()[0])
-    assert moved >= first + 3
-    time.sleep(max(0.0, first + 1 - time.time()))
-    assert kernel(ns) != before          # past the first deadline, not yet the moved one
-    assert wait_for(lambda: kernel(ns) == before, moved + 5 - time.time())
-    assert time.time() >= moved - 0.5
+    assert moved >= started + 60 - 1 and moved > first
+    assert run_module('rollback', dict(name='t', state='confirmed'), wrap=wrap)['rc'] == 0
+
+
+def test_the_restorer_follows_the_deadline_it_finds(ns, place):
+    """The waiting restorer reads the deadline file, not the one it was armed with: moved
+    earlier here (as the keepalive moves it later), it restores at the moved one."""
+    wrap, run_dir, etc = place
+    before = kernel(ns)
+    assert arm(wrap, etc, timeout=600)['rc'] == 0
+    change(ns, etc)
+    moved = time.time() + 3
+    path = run_dir / 'rollback' / 't' / 'deadline'
+    path.write_text(u'%.0f 600\n' % moved)
+    assert wait_for(lambda: kernel(ns) == before, 30)
+    assert time.time() >= moved - 1
