@@ -167,10 +167,12 @@ lab_image() {
 # The commit-confirmed rollback's kill trials (tests/lab/rollback_trials.py) on a lab of their
 # own (prefix mrt, 10.233.x): 21 trials over the three strategies, then the confirm checks.
 run_rollback_trials() {
+  local start=$SECONDS rc
   lab_image || { record_step lab-image 1; return; }
   "$VENV/bin/python" "$ROOT/tests/lab/rollback_trials.py" --prefix mrt --base 10.233 \
-    --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-30}"
-  record_step "rollback-trials" $?
+    --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-45}"
+  rc=$?
+  record_step "rollback-trials ($((SECONDS - start))s)" "$rc"
 }
 
 # A stage function run in a subshell in the background; its report lines (record_step) come

@@ -184,6 +184,7 @@ class Trials(object):
                         PATH=fleet.BIN + os.pathsep + os.environ.get('PATH', ''))
         self.failures = []
         self.worst_after_kill = 0.0
+        self.baseline = None
 
     def playbook(self, strategy, extra=()):
         return [os.path.join(fleet.BIN, 'ansible-playbook'), '-i', self.lab.inventory, self.play,
@@ -197,12 +198,28 @@ class Trials(object):
     def states(self):
         return dict((w, state(w)) for w in self.workers)
 
+    def clean(self, strategy):
+        """The strategy removed without a rollback of its own, and the lab as it was at the start
+        again; False (and a failure) when it is not."""
+        rc, out = self.run(strategy, ['-e', 'confirm=true', '-e', 'trial_state=absent',
+                                      '-e', 'data_plane_rollback=false'])
+        now = self.states()
+        if rc == 0 and now == self.baseline:
+            return True
+        self.fail('the lab is not back to its state at the start after removing %s (rc %d); first difference:\n'
+                  '   was %s\n%s' % (strategy, rc, first_difference(self.baseline[self.workers[0]],
+                                                                     now[self.workers[0]]), out[-2000:]))
+        return False
+
     def fail(self, what):
         self.failures.append(what)
         print('  FAILED: %s' % what)
 
     def trial(self, number, strategy):
         before = self.states()
+        if before != self.baseline:
+            self.fail('trial %d (%s): the lab is not in its state at the start; not run' % (number, strategy))
+            return None
         proc = subprocess.Popen(self.playbook(strategy, ['-e', 'confirm=false']), stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, universal_newlines=True, env=self.env,
                                 start_new_session=True)
@@ -230,7 +247,7 @@ class Trials(object):
             print('trial %2d %-15s the play outlasted the %d s timeout (killed %.1f s after the deadline): '
                   'not counted, run again' % (number, strategy, self.args.timeout,
                                               killed_at - min(t[1] for t in times.values())))
-            self.run(strategy, ['-e', 'confirm=true', '-e', 'trial_state=absent'])
+            self.clean(strategy)
             return 'late'
         after_kill = self.states()
         for w in self.workers:
@@ -337,12 +354,15 @@ def main():
     trials = Trials(args, workdir)
     start = time.time()
     trials.lab.up()
+    trials.baseline = trials.states()
     try:
         worst, held, counted, number = None, 0, 0, 0
         while counted < args.trials and number < args.trials + 8:
             number += 1
             failed = len(trials.failures)
             late = trials.trial(number, strategies[counted % len(strategies)])
+            if trials.states() != trials.baseline and not trials.clean(strategies[counted % len(strategies)]):
+                break
             if late == 'late':
                 # a loaded machine: the next trials get a longer window
                 args.timeout = int(args.timeout * 1.5)
