@@ -206,9 +206,9 @@ class Trials(object):
         now = self.states()
         if rc == 0 and now == self.baseline:
             return True
+        first = self.workers[0]
         self.fail('the lab is not back to its state at the start after removing %s (rc %d); first difference:\n'
-                  '   was %s\n%s' % (strategy, rc, first_difference(self.baseline[self.workers[0]],
-                                                                     now[self.workers[0]]), out[-2000:]))
+                  '   was %s\n%s' % (strategy, rc, first_difference(self.baseline[first], now[first]), out[-2000:]))
         return False
 
     def fail(self, what):
