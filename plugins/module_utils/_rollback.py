@@ -53,6 +53,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
+from ansible_collections.multinic.routing.plugins.module_utils._boot_apply import StepModule
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure, NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 from ansible_collections.multinic.routing.plugins.module_utils._netns_files import netns_exists
@@ -78,15 +79,6 @@ sys.path.insert(0, %(lib)r)
 from ansible_collections.multinic.routing.plugins.module_utils import _rollback
 sys.exit(_rollback.main())
 '''
-
-
-class StepModule(object):
-    """What the modules' ``run(module)`` use of AnsibleModule (as _boot_apply's)."""
-
-    def __init__(self, params):
-        self.params = params
-        self.check_mode = False
-        self._diff = False
 
 
 def _step(module_utils, **params):
