@@ -226,7 +226,8 @@ def _present(routes, rules):
     return True
 
 
-def _link_state(index):
+def link_state(index):
+    """networkd's ADMIN_STATE of the link (configured, configuring, ...), None when it has none."""
     return _managers.key_values(_managers.read_file(os.path.join(_managers.NETWORKD_LINKS, str(index)))).get('ADMIN_STATE')
 
 
@@ -245,13 +246,13 @@ def reload(module, interface, index, routes, rules, timeout):
     for attempt in (1, 2):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if _link_state(index) == 'configured' and _present(routes, rules):
+            if link_state(index) == 'configured' and _present(routes, rules):
                 return
             time.sleep(0.2)
         if attempt == 1:
             run('reconfigure', interface)
     raise ModuleFailure('systemd-networkd did not configure %s with the drop-in within %d s (link state '
-                        '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, _link_state(index)))
+                        '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, link_state(index)))
 
 
 def _put_back(module, interface, previous, guard, timeout):
@@ -270,7 +271,7 @@ def _put_back(module, interface, previous, guard, timeout):
     with Netlink() as nl:
         index = nl.index_of(interface)
     deadline = time.time() + timeout
-    while time.time() < deadline and not (_link_state(index) == 'configured' and _guard.moved_quietly(guard) is None):
+    while time.time() < deadline and not (link_state(index) == 'configured' and _guard.moved_quietly(guard) is None):
         time.sleep(0.2)
 
 

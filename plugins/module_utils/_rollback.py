@@ -53,6 +53,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
+from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils._boot_apply import StepModule
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure, NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
@@ -210,12 +211,9 @@ def capture(spec):
 
 # --------------------------------------------------------------------------- restore
 
-def _route_key(route):
-    return json.dumps(route, sort_keys=True)
-
-
-def _rule_key(rule):
-    return json.dumps(rule, sort_keys=True)
+def _key(entry):
+    """A route's or a rule's identity for comparing a snapshot with the kernel: all of it."""
+    return json.dumps(entry, sort_keys=True)
 
 
 def restore_files(snap, patterns, log):
@@ -335,14 +333,8 @@ def _networkd_settled(names):
     """Every link of ``names`` that networkd manages is done configuring."""
     with Netlink() as nl:
         indexes = [nl.index_of(n) for n in names]
-    for index in indexes:
-        if index is None:
-            continue
-        state = _managers.key_values(_managers.read_file(
-            os.path.join(_managers.NETWORKD_LINKS, str(index)))).get('ADMIN_STATE')
-        if state in ('pending', 'initialized', 'configuring'):
-            return False
-    return True
+    return not any(_networkd.link_state(i) in ('pending', 'initialized', 'configuring')
+                   for i in indexes if i is not None)
 
 
 def reapply_managers(interfaces, files_changed, moved, log, clock=time.time, sleep=time.sleep):
@@ -384,8 +376,8 @@ def _restore_routes(nl, wanted, interfaces, tables, log):
     """The routes in scope of one namespace as ``wanted``. -> (added, deleted)."""
     added = deleted = 0
     where = ' in namespace %s' % nl.netns if nl.netns else ''
-    want = dict((_route_key(r), r) for r in wanted)
-    now = dict((_route_key(r), r) for r in nl.routes() if in_scope(r, interfaces, tables))
+    want = dict((_key(r), r) for r in wanted)
+    now = dict((_key(r), r) for r in nl.routes() if in_scope(r, interfaces, tables))
     for key, route in now.items():
         if key not in want:
             _try(functools.partial(nl.delete_route, route),
@@ -419,8 +411,8 @@ def restore_kernel(snap, spec, log):
         a, d = _restore_routes(nl, snap['routes'], spec['interfaces'], spec['tables'], log)
         added, deleted = added + a, deleted + d
         if spec['rules']:
-            want = dict((_rule_key(r), r) for r in snap['rules'])
-            now = dict((_rule_key(r), r) for r in nl.rules())
+            want = dict((_key(r), r) for r in snap['rules'])
+            now = dict((_key(r), r) for r in nl.rules())
             for key, rule in now.items():
                 if key not in want:
                     _try(functools.partial(nl.delete_rule, rule), 'deleting rule priority %s' % rule['priority'], log)
