@@ -164,13 +164,14 @@ lab_image() {
   flock "$RESULTS/.lab-image.lock" "$ROOT/tools/lab/build-image.sh"
 }
 
-# The commit-confirmed rollback's kill trials (tests/lab/rollback_trials.py) on a lab of their
-# own (prefix mrt, 10.233.x): 21 trials over the three strategies, then the confirm checks.
+# The commit-confirmed rollback's kill trials (tests/lab/rollback_trials.py): 21 trials on three
+# labs side by side, one per strategy (prefixes mrt1..mrt3, 10.233.x to 10.235.x; a trial waits
+# out its window most of the time, so three labs take the time of one), then the confirm checks.
 run_rollback_trials() {
   local start=$SECONDS rc
   lab_image || { record_step lab-image 1; return; }
   "$VENV/bin/python" "$ROOT/tests/lab/rollback_trials.py" --prefix mrt --base 10.233 \
-    --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-45}"
+    --labs "${ROLLBACK_LABS:-3}" --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-45}"
   rc=$?
   record_step "rollback-trials ($((SECONDS - start))s)" "$rc"
 }

@@ -9,9 +9,12 @@ Run as root from the repository root, with the venv hack/test makes (.venv):
 
     .venv/bin/python tests/lab/rollback_trials.py                 # 21 trials, 3 strategies
     .venv/bin/python tests/lab/rollback_trials.py --trials 3 --timeout 30
+    .venv/bin/python tests/lab/rollback_trials.py --labs 3       # a lab per strategy, side by side
 
 It brings up a lab of --zones workers (tools/lab/vpclab.py, real hosts of --flavour: systemd,
-networkd from netplan, DHCP) and reaches them over SSH on their control addresses. Each trial:
+networkd from netplan, DHCP) and reaches them over SSH on their control addresses; with --labs K,
+K such labs side by side, each with its share of the strategies and trials (a kill hits only its
+own lab's play). Each trial:
 
   1. reads every worker's state with `ip -j` (routes of every table, rules, addresses of the
      NICs, namespaces and the NIC's place, the configuration files the strategies write) -
@@ -36,6 +39,7 @@ from __future__ import absolute_import, division, print_function
 
 import argparse
 import concurrent.futures
+import copy
 import json
 import os
 import re
@@ -171,8 +175,9 @@ def first_difference(a, b):
 
 
 class Trials(object):
-    def __init__(self, args, workdir):
+    def __init__(self, args, workdir, tag=''):
         self.args = args
+        self.tag = tag
         self.lab = fleet.Lab(args, args.zones, workdir)
         self.workers = ['%s-worker%d' % (args.prefix, i) for i in range(1, args.zones + 1)]
         self.play = os.path.join(workdir, 'trial.yml')
@@ -212,9 +217,12 @@ class Trials(object):
                   '   was %s\n%s' % (strategy, rc, first_difference(self.baseline[first], now[first]), out[-2000:]))
         return False
 
+    def say(self, text):
+        print('%s%s' % (self.tag, text))
+
     def fail(self, what):
         self.failures.append(what)
-        print('  FAILED: %s' % what)
+        self.say('  FAILED: %s' % what)
 
     def trial(self, number, strategy):
         before = self.states()
@@ -246,7 +254,7 @@ class Trials(object):
             # the middle of the play, which went on writing, or would fire before the change is
             # read back - not the case this trial is for. Not counted; the strategy is removed and
             # the trial run again with a longer window.
-            print('trial %2d %-15s the play took about the %d s window (killed %.1f s before the deadline, '
+            self.say('trial %2d %-15s the play took about the %d s window (killed %.1f s before the deadline, '
                   'less than %d s): not counted, run again' % (
                       number, strategy, self.args.timeout, min(t[1] for t in times.values()) - killed_at, MARGIN))
             self.clean(strategy)
@@ -286,7 +294,7 @@ class Trials(object):
             # the restorer writes its record last (after systemd reloaded its units)
             if not wait_until(lambda w=w: podman(w, 'test -f %s' % FIRED)[0] == 0, 20):
                 self.fail('trial %d (%s): %s is back but the rollback did not record firing' % (number, strategy, w))
-        print('trial %2d %-15s killed %4.1f s before the deadline; back after the deadline %s; after the kill %s' % (
+        self.say('trial %2d %-15s killed %4.1f s before the deadline; back after the deadline %s; after the kill %s' % (
             number, strategy, max(t[1] for t in times.values()) - killed_at,
             ', '.join('%s %+.1f s' % (w.split('-')[-1], back[w] - times[w][1]) if w in back else '%s never' % w
                       for w in self.workers),
@@ -311,7 +319,7 @@ class Trials(object):
                           % (strategy, w, first_difference(applied[w], now[w])))
             if podman(w, 'test -e /run/multinic-routing')[0] == 0:
                 self.fail('confirmed run (%s): /run/multinic-routing is left on %s' % (strategy, w))
-        print('confirmed %-15s stays %d s after the deadline on every worker; nothing left armed'
+        self.say('confirmed %-15s stays %d s after the deadline on every worker; nothing left armed'
               % (strategy, self.args.grace))
         rc, out = self.run(strategy, ['-e', 'confirm=true'])
         recap = re.findall(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', out, re.M)
@@ -320,7 +328,7 @@ class Trials(object):
         elif 'Rollback - arm' not in out or 'Rollback - confirm' not in out:
             self.fail('second run (%s): the arm and confirm tasks did not run' % strategy)
         else:
-            print('second run %-14s changed=0 on every worker, armed and confirmed' % strategy)
+            self.say('second run %-14s changed=0 on every worker, armed and confirmed' % strategy)
         rc, out = self.run(strategy, ['-e', 'confirm=true', '-e', 'trial_state=absent'])
         if rc != 0:
             self.fail('absent run (%s) failed:\n%s' % (strategy, out[-3000:]))
@@ -334,7 +342,44 @@ class Trials(object):
                 self.fail('check mode (%s) armed something on %s' % (strategy, w))
             if state(w) != baseline[w]:
                 self.fail('check mode (%s) changed %s' % (strategy, w))
-        print('check mode %-14s armed nothing and changed nothing' % strategy)
+        self.say('check mode %-14s armed nothing and changed nothing' % strategy)
+
+
+def run_lab(args, workdir, strategies, count, tag, confirm):
+    """count trials on a lab of its own, strategies in turn; the confirm checks too when asked."""
+    trials = Trials(args, workdir, tag)
+    result = {'counted': 0, 'held': 0, 'worst': None, 'trials': trials}
+    try:
+        trials.lab.up()
+        trials.baseline = trials.states()
+        number = 0
+        while result['counted'] < count and number < count + 8:
+            number += 1
+            strategy = strategies[result['counted'] % len(strategies)]
+            failed = len(trials.failures)
+            late = trials.trial(number, strategy)
+            if trials.states() != trials.baseline and not trials.clean(strategy):
+                break
+            if late == 'late':
+                # a loaded machine: the next trials get a longer window
+                args.timeout = int(args.timeout * 1.5)
+                trials.say('         timeout now %d s' % args.timeout)
+                continue
+            result['counted'] += 1
+            if late is not None and len(trials.failures) == failed:
+                result['held'] += 1
+            if late is not None:
+                result['worst'] = late if result['worst'] is None else max(result['worst'], late)
+        if result['counted'] < count:
+            trials.fail('only %d trials of %d could be counted' % (result['counted'], count))
+        if confirm:
+            trials.confirmed(confirm)
+    except Exception as exc:  # a lab that cannot come up (or a harness error) fails its share, not the others
+        trials.fail('%s: %s' % (type(exc).__name__, exc))
+    finally:
+        if not args.keep:
+            trials.lab.down()
+    return result
 
 
 def main():
@@ -343,6 +388,9 @@ def main():
     parser.add_argument('--timeout', type=int, default=30, help='data_plane_rollback_timeout of the trials')
     parser.add_argument('--grace', type=int, default=5, help='seconds after the deadline a worker may take')
     parser.add_argument('--strategies', default='custom_routes,source_routing,netns')
+    parser.add_argument('--labs', type=int, default=1,
+                        help='labs side by side, the strategies and trials shared out between them '
+                             '(prefix PREFIX1.., base 10.X, 10.X+1, ..); each kill hits only its own lab')
     parser.add_argument('--zones', type=int, default=2)
     parser.add_argument('--prefix', default='mrr')
     parser.add_argument('--base', default='10.232')
@@ -352,41 +400,42 @@ def main():
     args.connection = 'ssh'
     sys.stdout.reconfigure(line_buffering=True)
     strategies = args.strategies.split(',')
+    if not 1 <= args.labs <= args.trials:
+        parser.error('--labs %d: give 1 to --trials (%d)' % (args.labs, args.trials))
+    first, second = args.base.split('.')
     workdir = tempfile.mkdtemp(prefix='rollback-trials-')
-    trials = Trials(args, workdir)
+    jobs = []
+    for i in range(args.labs):
+        lab_args = copy.copy(args)
+        if args.labs > 1:
+            lab_args.prefix = '%s%d' % (args.prefix, i + 1)
+            lab_args.base = '%s.%d' % (first, int(second) + i)
+        share = [strategies[j % len(strategies)] for j in range(i, max(len(strategies), args.labs), args.labs)]
+        count = args.trials // args.labs + (1 if i < args.trials % args.labs else 0)
+        lab_dir = os.path.join(workdir, 'lab%d' % (i + 1))
+        os.makedirs(lab_dir)
+        tag = '[%s] ' % lab_args.prefix if args.labs > 1 else ''
+        jobs.append((lab_args, share, count, tag, lab_dir))
+    confirm_lab = next((i for i, job in enumerate(jobs) if 'source_routing' in job[1]), 0)
     start = time.time()
-    trials.lab.up()
-    trials.baseline = trials.states()
-    try:
-        worst, held, counted, number = None, 0, 0, 0
-        while counted < args.trials and number < args.trials + 8:
-            number += 1
-            failed = len(trials.failures)
-            late = trials.trial(number, strategies[counted % len(strategies)])
-            if trials.states() != trials.baseline and not trials.clean(strategies[counted % len(strategies)]):
-                break
-            if late == 'late':
-                # a loaded machine: the next trials get a longer window
-                args.timeout = int(args.timeout * 1.5)
-                print('         timeout now %d s' % args.timeout)
-                continue
-            counted += 1
-            if late is not None and len(trials.failures) == failed:
-                held += 1
-            if late is not None:
-                worst = late if worst is None else max(worst, late)
-        if counted < args.trials:
-            trials.fail('only %d trials of %d could be counted' % (counted, args.trials))
-        print('trials %d, held %d, worst recovery %s after the deadline, %s after the kill (timeout %d s, '
-              'allowed: timeout + %d s after the kill)'
-              % (counted, held, '%+.1f s' % worst if worst is not None else 'none',
-                 '%.1f s' % trials.worst_after_kill, args.timeout, args.grace))
-        trials.confirmed('source_routing')
-    finally:
-        if not args.keep:
-            trials.lab.down()
-    print('%d failures in %.0f s' % (len(trials.failures), time.time() - start))
-    return 1 if trials.failures else 0
+    with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+        futures = [pool.submit(run_lab, lab_args, lab_dir, share, count, tag,
+                               ('source_routing' if 'source_routing' in share else share[0]) if i == confirm_lab else None)
+                   for i, (lab_args, share, count, tag, lab_dir) in enumerate(jobs)]
+        results = [f.result() for f in futures]
+    counted = sum(r['counted'] for r in results)
+    held = sum(r['held'] for r in results)
+    worsts = [r['worst'] for r in results if r['worst'] is not None]
+    failures = [f for r in results for f in r['trials'].failures]
+    print('trials %d, held %d, worst recovery %s after the deadline, %.1f s after the kill '
+          '(timeout %s s, allowed: timeout + %d s after the kill)'
+          % (counted, held, '%+.1f s' % max(worsts) if worsts else 'none',
+             max(r['trials'].worst_after_kill for r in results),
+             '/'.join(sorted(set(str(job[0].timeout) for job in jobs))), args.grace))
+    print('%d failures in %.0f s' % (len(failures), time.time() - start))
+    for failure in failures:
+        print('  FAILED: %s' % failure.split('\n', 1)[0])
+    return 1 if failures or counted < args.trials else 0
 
 
 if __name__ == '__main__':
