@@ -255,8 +255,8 @@ class Trials(object):
             # read back - not the case this trial is for. Not counted; the strategy is removed and
             # the trial run again with a longer window.
             self.say('trial %2d %-15s the play took about the %d s window (killed %.1f s before the deadline, '
-                  'less than %d s): not counted, run again' % (
-                      number, strategy, self.args.timeout, min(t[1] for t in times.values()) - killed_at, MARGIN))
+                     'less than %d s): not counted, run again' % (
+                         number, strategy, self.args.timeout, min(t[1] for t in times.values()) - killed_at, MARGIN))
             self.clean(strategy)
             return 'late'
         after_kill = self.states()
@@ -320,7 +320,7 @@ class Trials(object):
             if podman(w, 'test -e /run/multinic-routing')[0] == 0:
                 self.fail('confirmed run (%s): /run/multinic-routing is left on %s' % (strategy, w))
         self.say('confirmed %-15s stays %d s after the deadline on every worker; nothing left armed'
-              % (strategy, self.args.grace))
+                 % (strategy, self.args.grace))
         rc, out = self.run(strategy, ['-e', 'confirm=true'])
         recap = re.findall(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', out, re.M)
         if rc != 0 or not recap or any(int(count) for host, count in recap):
