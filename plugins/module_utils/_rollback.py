@@ -625,9 +625,12 @@ def fire(name, log, expect_armed_at=None):
         return None
     log('%s: no word from the controller for %d s and no confirm; restoring what the change touched'
         % (name, snap['timeout']))
+    # the deadline it fires at: a module of the collection running meanwhile (a play still
+    # alive, slower than the timeout) moves the file, which must not make the record say later
+    deadline = (_keepalive.read(name) or (snap['deadline'],))[0]
     summary = restore(snap, lambda line: log('%s: %s' % (name, line)))
     summary['armed_at'] = snap['armed_at']
-    summary['deadline'] = (_keepalive.read(name) or (snap['deadline'],))[0]
+    summary['deadline'] = deadline
     summary['guard'] = snap.get('guard')
     shutil.rmtree(snapshot_dir(name), ignore_errors=True)
     _files.write_atomically(fired_path(name), json.dumps(summary, sort_keys=True), 0o644)

@@ -152,18 +152,18 @@ def timed_state(worker):
 
 
 def snapshot_times(worker):
-    """(armed_at, deadline) of the rollback armed in this trial: from its snapshot and its
+    """(armed_at, deadline, fired) of the rollback armed in this trial: from its snapshot and its
     deadline file (the deadline moves with every module run of the collection: the last word
-    from the controller + the timeout), or from its record once it fired (each arm removes the
-    record of an earlier one)."""
+    from the controller + the timeout; fired None), or from its record once it fired (each arm
+    removes the record of an earlier one; fired: when the restorer started)."""
     rc, out = podman(worker, 'cat %s && echo && cat %s' % (SNAPSHOT, DEADLINE))
     if rc == 0:
         lines = out.splitlines()
-        return json.loads(lines[0])['armed_at'], float(lines[-1].split()[0])
+        return json.loads(lines[0])['armed_at'], float(lines[-1].split()[0]), None
     rc, out = podman(worker, 'cat %s' % FIRED)
     if rc == 0:
         data = json.loads(out)
-        return data['armed_at'], data['deadline']
+        return data['armed_at'], data['deadline'], data['started']
     return None
 
 
@@ -249,6 +249,14 @@ class Trials(object):
             self.fail('trial %d (%s): no rollback armed on %s' % (
                 number, strategy, ', '.join(w for w in self.workers if times[w] is None)))
             return None
+        # a rollback that had fired before the kill: the play went on writing after it
+        fired_before = [w for w in self.workers if times[w][2] is not None and times[w][2] < killed_at]
+        if fired_before:
+            self.say('trial %2d %-15s the rollback fired in the middle of the play on %s (a stretch without a '
+                     'module of the collection longer than the %d s window): not counted, run again'
+                     % (number, strategy, ', '.join(fired_before), self.args.timeout))
+            self.clean(strategy)
+            return 'late'
         if killed_at > min(t[1] for t in times.values()) - MARGIN:
             # the play outlasted the timeout, or nearly (a loaded machine): the rollback fired in
             # the middle of the play, which went on writing, or would fire before the change is
