@@ -159,6 +159,18 @@ run_molecule() {
   done
 }
 
+# Every lab worker runs systemd, and each holds about ten inotify instances (systemd, journald,
+# the network manager...) against root's limit, one for the whole machine: 128 by default. The
+# molecule scenarios' labs and the rollback trials' labs up at once need about 200; past the
+# limit, systemd path units fail on the worker that starts next ("systemd is degraded").
+ensure_host_limits() {
+  local limit=/proc/sys/fs/inotify/max_user_instances
+  if [ -w "$limit" ] && [ "$(cat "$limit")" -lt 1024 ]; then
+    echo "fs.inotify.max_user_instances: $(cat "$limit") -> 1024 (the lab workers run systemd)"
+    echo 1024 >"$limit"
+  fi
+}
+
 # The lab image, built once however many background stages need it (they start together).
 lab_image() {
   flock "$RESULTS/.lab-image.lock" "$ROOT/tools/lab/build-image.sh"

@@ -645,6 +645,24 @@ def route_problems(zone, routes):
     return problems
 
 
+INOTIFY_INSTANCES = "/proc/sys/fs/inotify/max_user_instances"
+# inotify instances a systemd worker holds (systemd, journald, the network manager, ...): 9-10
+INOTIFY_PER_WORKER = 10
+
+
+def inotify_hint():
+    """Why systemd units (path units first) fail when many labs run: every worker's systemd
+    takes inotify instances from root's limit, one limit for the whole machine."""
+    try:
+        with open(INOTIFY_INSTANCES) as f:
+            limit = int(f.read())
+    except (OSError, ValueError):
+        return ""
+    return ("\n(fs.inotify.max_user_instances is %d, shared by every container's root; each systemd "
+            "worker holds about %d: with several labs up, raise it, e.g. sysctl -w "
+            "fs.inotify.max_user_instances=1024 - hack/test does)" % (limit, INOTIFY_PER_WORKER))
+
+
 def readiness(topo, zone, snap, baseline):
     """None when the worker is ready, else why not.  Raises LabError when
     systemd says 'degraded'.
@@ -659,8 +677,8 @@ def readiness(topo, zone, snap, baseline):
     if topo["flavour"] != "static":
         if snap["state"] == "degraded":
             failed = pexec(w["name"], "systemctl --failed --plain --no-legend").stdout
-            raise LabError("%s: systemd is degraded; failed units:\n%s"
-                           % (w["name"], failed.rstrip()))
+            raise LabError("%s: systemd is degraded; failed units:\n%s%s"
+                           % (w["name"], failed.rstrip(), inotify_hint()))
         if snap["state"] != "running":
             return "systemd is %r" % snap["state"]
     dhcp = topo["dhcp"]
