@@ -231,48 +231,54 @@ def link_state(index):
     return _managers.key_values(_managers.read_file(os.path.join(_managers.NETWORKD_LINKS, str(index)))).get('ADMIN_STATE')
 
 
-def reload(module, interface, index, routes, rules, timeout):
-    """`networkctl reload` (networkd reconfigures the links whose files changed), then wait
-    until the link is configured again and holds every route and rule; one
-    `networkctl reconfigure` when that does not come by itself."""
+def _networkctl(module, *args):
     networkctl = module.get_bin_path('networkctl', required=True)
+    rc, out, err = module.run_command([networkctl] + list(args))
+    if rc != 0:
+        raise ModuleFailure('networkctl %s failed (rc %d): %s' % (' '.join(args), rc, (err or out).strip()))
 
-    def run(*args):
-        rc, out, err = module.run_command([networkctl] + list(args))
-        if rc != 0:
-            raise ModuleFailure('networkctl %s failed (rc %d): %s' % (' '.join(args), rc, (err or out).strip()))
 
-    run('reload')
+def _reload_and_settle(module, interface, index, ready, timeout):
+    """`networkctl reload` (networkd reconfigures the links whose files changed), then wait
+    until the link is configured again and ``ready()`` holds; one `networkctl reconfigure`
+    when that does not come by itself. Never a reconfigure straight after the reload: two
+    back to back while a DHCP address is being requested can leave systemd-networkd 252
+    holding that address as "removing" for good, the NIC without it and `configuring`."""
+    _networkctl(module, 'reload')
     for attempt in (1, 2):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if link_state(index) == 'configured' and _present(routes, rules):
-                return
+            if link_state(index) == 'configured' and ready():
+                return True
             time.sleep(0.2)
         if attempt == 1:
-            run('reconfigure', interface)
-    raise ModuleFailure('systemd-networkd did not configure %s with the drop-in within %d s (link state '
-                        '%s); see `journalctl -u systemd-networkd`' % (interface, timeout, link_state(index)))
+            _networkctl(module, 'reconfigure', interface)
+    return False
+
+
+def reload(module, interface, index, routes, rules, timeout):
+    """networkd configures the link from the changed drop-in and holds every route and rule."""
+    if not _reload_and_settle(module, interface, index, lambda: _present(routes, rules), timeout):
+        raise ModuleFailure('systemd-networkd did not configure %s with the drop-in within %d s, a `networkctl '
+                            'reconfigure` included (link state %s); see `journalctl -u systemd-networkd`'
+                            % (interface, 2 * timeout, link_state(index)))
 
 
 def _put_back(module, interface, previous, guard, timeout):
     """The drop-in files as they were before the task, and networkd configuring the link from
-    them again (reload, reconfigure, wait until it is configured and the path is back)."""
+    them again (reload, wait until it is configured and the path is back; reconfigure if not)."""
     for p, content in previous.items():
         if content is None:
             _files.remove(p, prune=[os.path.dirname(p)])
         else:
             _files.write_atomically(p, content, FILE_MODE)
-    networkctl = module.get_bin_path('networkctl', required=True)
-    for args in (['reload'], ['reconfigure', interface]):
-        rc, out, err = module.run_command([networkctl] + args)
-        if rc != 0:
-            raise ModuleFailure('networkctl %s failed (rc %d): %s' % (' '.join(args), rc, (err or out).strip()))
     with Netlink() as nl:
         index = nl.index_of(interface)
-    deadline = time.time() + timeout
-    while time.time() < deadline and not (link_state(index) == 'configured' and _guard.moved_quietly(guard) is None):
-        time.sleep(0.2)
+    done = 'the drop-in files were put back as they were (%s) and ' % ', '.join(sorted(previous))
+    if _reload_and_settle(module, interface, index, lambda: _guard.moved_quietly(guard) is None, timeout):
+        return done + 'systemd-networkd configured %s from them again' % interface
+    return done + ('systemd-networkd did not finish configuring %s from them within %d s (link state %s); '
+                   'see `journalctl -u systemd-networkd`' % (interface, 2 * timeout, link_state(index)))
 
 
 # --------------------------------------------------------------------------- run
@@ -320,9 +326,7 @@ def run(module):
                     if guard['active']:
                         _guard.check_live(
                             guard, routes, 'the drop-in',
-                            lambda: _put_back(module, interface, previous, guard, params['timeout']),
-                            'the drop-in files were put back as they were (%s) and systemd-networkd '
-                            'configured %s from them again' % (', '.join(sorted(previous)), interface))
+                            lambda: _put_back(module, interface, previous, guard, params['timeout']), None)
     result.setdefault('reloaded', False)
     result['guard'] = _guard.summary(guard)
     result['content'] = wanted
