@@ -329,12 +329,21 @@ def _binary(name):
     return None
 
 
-def _networkd_settled(names):
-    """Every link of ``names`` that networkd manages is done configuring."""
+def _networkd_settled(names, known=()):
+    """Every link of ``names`` that networkd manages is done configuring (and networkd has
+    taken up each link of ``known``: it has a state for it)."""
     with Netlink() as nl:
-        indexes = [nl.index_of(n) for n in names]
-    return not any(_networkd.link_state(i) in ('pending', 'initialized', 'configuring')
-                   for i in indexes if i is not None)
+        indexes = dict((n, nl.index_of(n)) for n in names)
+    states = dict((n, _networkd.link_state(i)) for n, i in indexes.items() if i is not None)
+    return not any(s in ('pending', 'initialized', 'configuring') for s in states.values()) \
+        and all(states.get(n) is not None for n in known if n in states)
+
+
+def _wait_networkd(names, clock, sleep, known=()):
+    sleep(0.5)
+    deadline = clock() + SETTLE_TIMEOUT
+    while clock() < deadline and not _networkd_settled(names, known):
+        sleep(0.2)
 
 
 def reapply_managers(interfaces, files_changed, moved, log, clock=time.time, sleep=time.sleep):
@@ -353,11 +362,12 @@ def reapply_managers(interfaces, files_changed, moved, log, clock=time.time, sle
         if networkd_files:
             _command([networkctl, 'reload'], log)
         if moved:
+            # networkd takes up a link that comes into its namespace by itself (DHCP too). The
+            # reconfigure waits until it is done: one while a DHCP address is being configured
+            # can leave systemd-networkd 252 holding it as "removing" for good (no address).
+            _wait_networkd(interfaces, clock, sleep, known=moved)
             _command([networkctl, 'reconfigure'] + moved, log)
-        sleep(0.5)
-        deadline = clock() + SETTLE_TIMEOUT
-        while clock() < deadline and not _networkd_settled(interfaces):
-            sleep(0.2)
+        _wait_networkd(interfaces, clock, sleep)
         log('systemd-networkd %s' % ' and '.join(
             (['reloaded'] if networkd_files else []) + (['reconfigured %s' % ', '.join(moved)] if moved else [])))
     nm_files = [p for p in files_changed if p.startswith(NM_DIRS)]

@@ -168,10 +168,25 @@ def snapshot_times(worker):
 
 
 def first_difference(a, b):
+    """The first line that differs; for a JSON list (routes, rules, links), only the entries
+    that differ."""
     for x, y in zip(a.splitlines(), b.splitlines()):
         if x != y:
-            return '%s\n   now %s' % (x[:300], y[:300])
+            try:
+                xs, ys = json.loads(x), json.loads(y)
+            except ValueError:
+                xs = ys = None
+            if isinstance(xs, list) and isinstance(ys, list):
+                return 'only before: %s\n   only now:    %s' % (
+                    json.dumps([i for i in xs if i not in ys])[:1500], json.dumps([i for i in ys if i not in xs])[:1500])
+            return 'was %s\n   now %s' % (x[:300], y[:300])
     return 'a line more or less'
+
+
+def networkd_view(worker):
+    """What networkd says of the links and its last lines (for a worker not back)."""
+    return podman(worker, 'networkctl list --no-legend 2>&1; ip -4 -o addr show 2>&1; '
+                          'journalctl -u systemd-networkd -n 25 --no-pager 2>&1')[1]
 
 
 class Trials(object):
@@ -212,9 +227,9 @@ class Trials(object):
         now = self.states()
         if rc == 0 and now == self.baseline:
             return True
-        first = self.workers[0]
-        self.fail('the lab is not back to its state at the start after removing %s (rc %d); first difference:\n'
-                  '   was %s\n%s' % (strategy, rc, first_difference(self.baseline[first], now[first]), out[-2000:]))
+        first = ([w for w in self.workers if now.get(w) != self.baseline.get(w)] or self.workers)[0]
+        self.fail('the lab is not back to its state at the start after removing %s (rc %d); first difference on %s:\n'
+                  '   %s\n%s' % (strategy, rc, first, first_difference(self.baseline[first], now[first]), out[-2000:]))
         return False
 
     def say(self, text):
@@ -291,8 +306,9 @@ class Trials(object):
                 self.worst_after_kill = max(self.worst_after_kill, back[w] - killed_at)
             if w not in back:
                 self.fail('trial %d (%s): %s not back to its state before the change %.0f s after its deadline; '
-                          'first difference:\n   was %s'
-                          % (number, strategy, w, time.time() - deadline, first_difference(before[w], state(w))))
+                          'first difference:\n   %s\n   networkd:\n%s'
+                          % (number, strategy, w, time.time() - deadline, first_difference(before[w], state(w)),
+                             networkd_view(w)))
                 continue
             late = back[w] - deadline
             worst = late if worst is None else max(worst, late)
@@ -323,7 +339,7 @@ class Trials(object):
             if applied[w] == before[w]:
                 self.fail('confirmed run (%s): nothing changed on %s' % (strategy, w))
             if now[w] != applied[w]:
-                self.fail('confirmed run (%s): %s changed after the deadline passed:\n   was %s'
+                self.fail('confirmed run (%s): %s changed after the deadline passed:\n   %s'
                           % (strategy, w, first_difference(applied[w], now[w])))
             if podman(w, 'test -e /run/multinic-routing')[0] == 0:
                 self.fail('confirmed run (%s): /run/multinic-routing is left on %s' % (strategy, w))
