@@ -13,6 +13,12 @@ Kernel facts this relies on (checked on 6.x, same since 3.x):
   default), so the admin state is lowered BEFORE addresses are written and raised after;
 - deleting an IPv4 primary address also deletes (or promotes) its secondaries, so unwanted
   addresses are deleted last-first and the missing ones are added from a fresh read.
+
+systemd-networkd (252) facts the handover relies on: it takes up a link that comes into its
+namespace by itself, as at boot (DHCP, its route metric). Carried addresses are foreign to it:
+it updates a DHCP address in place but keeps the carried prefix route's metric, and a
+`networkctl reconfigure` to start clean can land while the DHCP address is being configured and
+leave networkd holding that address as "removing" for good (the NIC stays without it).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,6 +29,7 @@ import ipaddress
 
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec, netns_spec
 from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure
@@ -34,6 +41,8 @@ MTU_MIN = 68
 MTU_MIN_IPV6 = 1280
 MTU_MAX = 65535
 LINK_LOCAL_V6 = ipaddress.ip_network(u'fe80::/10')
+# how long networkd gets to take a link that came back, then to configure it (each)
+HANDOVER_TIMEOUT = 30
 
 SPEC = ArgumentSpec(dict(
     name=dict(type='str', required=True),
@@ -41,6 +50,7 @@ SPEC = ArgumentSpec(dict(
     state=dict(type='str', default='present', choices=STATES),
     mtu=dict(type='int'),
     addresses=dict(type='list', elements='str'),
+    networkd_handover=dict(type='bool', default=False),
 )).merge(netns_spec())
 
 
@@ -123,6 +133,14 @@ def build(params):
             raise c.ValidationError('mtu=%r is below %d, the IPv6 minimum, but addresses has IPv6 '
                                     'address %s (the kernel disables IPv6 on such a link)'
                                     % (mtu, MTU_MIN_IPV6, v6[0]))
+    handover = bool(params.get('networkd_handover'))
+    if handover and params.get('netns'):
+        raise c.ValidationError('networkd_handover=true is for an interface coming back to the '
+                                "host's namespace, but netns=%r is set" % (params['netns'],))
+    if handover and addresses is not None:
+        raise c.ValidationError('networkd_handover=true leaves the addresses to systemd-networkd (or '
+                                'carries them where it does not configure the interface); addresses '
+                                'cannot be given with it')
     return {
         'name': name,
         'netns': params.get('netns') or None,
@@ -130,6 +148,7 @@ def build(params):
         'state': params['state'],
         'mtu': mtu,
         'addresses': addresses,
+        'networkd_handover': handover,
     }
 
 
@@ -211,10 +230,13 @@ def apply(want, where, snap, after):
     else:
         wanted = list(want['addresses'])
     if where != target:
+        handover = want['networkd_handover'] and target is None and _managers.networkd_here()
         with Netlink(where) as nl:
             nl.move_link(snap['link']['index'], target)
         try:
-            return _settle(name, target, after, wanted, broadcast)
+            if handover:
+                return handover_to_networkd(name, after, wanted, broadcast)
+            return _settle(name, target, after, wanted, broadcast)[0]
         except NetlinkFailure as exc:
             # the kernel dropped the addresses with the move; a rerun would no longer see them
             raise NetlinkFailure('%s - after %s was moved from %s to %s; it had admin state %s '
@@ -222,11 +244,40 @@ def apply(want, where, snap, after):
                                  % (exc.msg, name, _where(where), _where(target),
                                     'up' if snap['link']['up'] else 'down',
                                     ', '.join(wanted) or '(none)'), exc.code)
-    return _settle(name, target, after, wanted, broadcast)
+    return _settle(name, target, after, wanted, broadcast)[0]
 
 
-def _settle(name, target, after, wanted, broadcast):
-    """In the target namespace: MTU, admin state and addresses as ``after`` says."""
+def handover_to_networkd(name, after, carried, broadcast, timeout=HANDOVER_TIMEOUT):
+    """The link is back in networkd's namespace without addresses: networkd configures it from
+    scratch; where it leaves it alone or fails, the carried addresses go back on.
+    -> the link's view, with networkd's ADMIN_STATE ('networkd') and 'warnings' (networkd not
+    done in time)."""
+    view_now, index = _settle(name, None, after, None, broadcast)
+    state, done = _managers.wait_networkd_link(index, timeout)
+    admin = state.get('ADMIN_STATE')
+    if admin == 'configuring':
+        state, done = _managers.wait_networkd_link(index, timeout)
+        admin = state.get('ADMIN_STATE')
+    takes = admin in ('configuring', 'configured') and bool(state.get('NETWORK_FILE'))
+    warnings = []
+    if not takes:
+        view_now = _settle(name, None, after, carried, broadcast, delete=False)[0]
+        if admin != 'unmanaged':
+            warnings.append('systemd-networkd did not take %s up within %d s (its state: %s): the '
+                            'addresses it carried were put back (%s)'
+                            % (name, timeout, admin or 'none', ', '.join(carried) or 'none'))
+    elif not done:
+        warnings.append('systemd-networkd was still configuring %s %d s after it came back; it goes on '
+                        'by itself' % (name, 2 * timeout))
+    view_now['networkd'] = admin or 'none'
+    view_now['warnings'] = warnings
+    return view_now
+
+
+def _settle(name, target, after, wanted, broadcast, delete=True):
+    """In the target namespace: MTU, admin state and addresses as ``after`` says (``wanted``
+    None: addresses left alone; ``delete`` False: only the missing ones added).
+    -> (the link's view, its index)."""
     with Netlink(target) as nl:
         link = nl.link_by_name(name)
         if link is None:
@@ -237,20 +288,20 @@ def _settle(name, target, after, wanted, broadcast):
         if link['up'] and after['state'] == 'down':
             nl.set_link(index, state='down')
         current = [canonical(a['cidr']) for a in managed(nl.addresses(index))]
-        for cidr in reversed(current):
+        for cidr in reversed(current) if wanted is not None and delete else ():
             if cidr not in wanted:
                 present = [canonical(a['cidr']) for a in managed(nl.addresses(index))]
                 if cidr in present:
                     nl.delete_address(index, cidr)
         present = set(canonical(a['cidr']) for a in managed(nl.addresses(index)))
-        for cidr in wanted:
+        for cidr in wanted or ():
             if cidr not in present:
                 brd = broadcast[cidr] if cidr in broadcast else _broadcast(cidr)
                 nl.add_address(index, cidr, broadcast=brd, nodad=True)
         if not link['up'] and after['state'] == 'up':
             nl.set_link(index, state='up')
         snap = snapshot(nl, name)
-    return view(snap, target)
+    return view(snap, target), index
 
 
 def _broadcast(cidr):
@@ -274,6 +325,9 @@ def run(module):
         after = before
     elif not module.check_mode:
         after = apply(want, where, snap, after)
+        result['warnings'] = after.pop('warnings', [])
+        if 'networkd' in after:
+            result['networkd'] = after.pop('networkd')
     result['link'] = after
     if module._diff:
         result['diff'] = c.diff_of(before, after)

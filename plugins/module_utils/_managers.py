@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 NETWORKD_LINKS = '/run/systemd/netif/links'
 NM_DEVICES = '/run/NetworkManager/devices'
@@ -64,6 +65,54 @@ def running_daemons(proc='/proc'):
     return dict((key, comm in names) for key, comm in DAEMONS.items())
 
 
+def _netns_inode(proc, pid):
+    try:
+        return os.stat(os.path.join(proc, pid, 'ns', 'net')).st_ino
+    except OSError:
+        return None
+
+
+def networkd_here(proc='/proc'):
+    """Whether systemd-networkd runs in the network namespace this process is in (a namespace
+    of a test or of a container is not networkd's, whatever /run holds). Reading networkd's own
+    namespace takes CAP_SYS_PTRACE (it runs as another user); without it, init's (networkd runs
+    in init's); when neither can be read, networkd is taken to be here."""
+    ours = _netns_inode(proc, 'self')
+    pids = [pid for pid in os.listdir(proc)
+            if pid.isdigit() and (read_file(os.path.join(proc, pid, 'comm')) or '').strip() == DAEMONS[NETWORKD]]
+    if not pids:
+        return False
+    theirs = [_netns_inode(proc, pid) for pid in pids]
+    if ours in theirs:
+        return True
+    if any(theirs):
+        return False
+    init = _netns_inode(proc, '1')
+    return ours is None or init is None or init == ours
+
+
+def networkd_link(index):
+    """networkd's state file of a link as KEY=VALUE pairs ({} when it has none)."""
+    return key_values(read_file(os.path.join(NETWORKD_LINKS, str(index))))
+
+
+# networkd's ADMIN_STATE once it is done with a link: configured it, failed to, or leaves it alone
+NETWORKD_DONE = ('configured', 'failed', 'unmanaged')
+
+
+def wait_networkd_link(index, timeout, clock=time.time, sleep=time.sleep):
+    """Wait until networkd is done with a link that came into its namespace  -> (its state
+    file's keys, whether it was done before the timeout)."""
+    deadline = clock() + timeout
+    while True:
+        state = networkd_link(index)
+        if state.get('ADMIN_STATE') in NETWORKD_DONE:
+            return state, True
+        if clock() >= deadline:
+            return state, False
+        sleep(0.2)
+
+
 def init_is_systemd(proc='/proc'):
     return (read_file(os.path.join(proc, '1', 'comm')) or '').strip() == 'systemd'
 
@@ -71,7 +120,7 @@ def init_is_systemd(proc='/proc'):
 def of_link(index, name, daemons):
     """What configures one interface: {'manager': ..., and the manager's own details}."""
     if daemons.get(NETWORKD):
-        state = key_values(read_file(os.path.join(NETWORKD_LINKS, str(index))))
+        state = networkd_link(index)
         if state.get('NETWORK_FILE') and state.get('ADMIN_STATE') not in (None, 'unmanaged', 'linger'):
             return {'manager': NETWORKD, 'network_file': state['NETWORK_FILE'],
                     'state': state.get('ADMIN_STATE')}

@@ -228,7 +228,7 @@ def _present(routes, rules):
 
 def link_state(index):
     """networkd's ADMIN_STATE of the link (configured, configuring, ...), None when it has none."""
-    return _managers.key_values(_managers.read_file(os.path.join(_managers.NETWORKD_LINKS, str(index)))).get('ADMIN_STATE')
+    return _managers.networkd_link(index).get('ADMIN_STATE')
 
 
 def _networkctl(module, *args):

@@ -24,7 +24,7 @@ What a snapshot holds, and what restore() puts back, is exactly the scope the mo
   and router advertisements; routes there now that the snapshot does not hold are deleted;
 - rules: every policy rule of the host's namespace (both families), when ``rules`` is true.
 Before the kernel is put back, the network manager that runs is told to read the restored
-files (networkd: reload + reconfigure; NetworkManager: reload + reapply), so it does not
+files (networkd: reload; NetworkManager: reload + reapply), so it does not
 re-add what the change had made.
 """
 
@@ -273,11 +273,16 @@ def restore_links(snap, namespaces, log):
         if netns != was['netns']:
             if was['netns'] and not netns_exists(was['netns']):
                 _step(_netns, name=was['netns'], state='present')
-            _step(_link, name=name, netns=was['netns'], source_netns=netns, state='up' if was['up'] else 'down')
+            result = _step(_link, name=name, netns=was['netns'], source_netns=netns,
+                           state='up' if was['up'] else 'down', networkd_handover=was['netns'] is None)
             moved.append(name)
-            log('link %s moved back from %s to %s, with its addresses' % (
+            log('link %s moved back from %s to %s, %s' % (
                 name, 'namespace %r' % netns if netns else "the host's namespace",
-                'namespace %r' % was['netns'] if was['netns'] else "the host's namespace"))
+                'namespace %r' % was['netns'] if was['netns'] else "the host's namespace",
+                'handed to systemd-networkd (%s)' % result['networkd'] if result.get('networkd') in ('configured', 'configuring')
+                else 'with its addresses'))
+            for warning in result.get('warnings') or ():
+                log(warning)
     for name, existed in sorted(snap['namespaces'].items()):
         if netns_exists(name) and not existed:
             result = _step(_netns, name=name, state='absent')
@@ -329,47 +334,38 @@ def _binary(name):
     return None
 
 
-def _networkd_settled(names, known=()):
-    """Every link of ``names`` that networkd manages is done configuring (and networkd has
-    taken up each link of ``known``: it has a state for it)."""
+def _networkd_settled(names):
+    """Every link of ``names`` that networkd manages is done configuring."""
     with Netlink() as nl:
-        indexes = dict((n, nl.index_of(n)) for n in names)
-    states = dict((n, _networkd.link_state(i)) for n, i in indexes.items() if i is not None)
-    return not any(s in ('pending', 'initialized', 'configuring') for s in states.values()) \
-        and all(states.get(n) is not None for n in known if n in states)
+        indexes = [nl.index_of(n) for n in names]
+    return not any(_networkd.link_state(i) in ('pending', 'initialized', 'configuring')
+                   for i in indexes if i is not None)
 
 
-def _wait_networkd(names, clock, sleep, known=()):
+def _wait_networkd(names, clock, sleep):
     sleep(0.5)
     deadline = clock() + SETTLE_TIMEOUT
-    while clock() < deadline and not _networkd_settled(names, known):
+    while clock() < deadline and not _networkd_settled(names):
         sleep(0.2)
 
 
 def reapply_managers(interfaces, files_changed, moved, log, clock=time.time, sleep=time.sleep):
     """The network manager that runs reads the restored files and configures again the links
     that moved back. Links whose files did not change are not reconfigured (a reconfigure drops
-    and renews the DHCP lease - of the management NIC too)."""
+    and renews the DHCP lease - of the management NIC too). systemd-networkd took the links that
+    moved back already (the link module's handover: no addresses carried, networkd configures
+    them from scratch), so it only reloads changed files."""
     if not (files_changed or moved):
         return
     daemons = _managers.running_daemons()
     with Netlink() as nl:
         moved = [n for n in moved if nl.index_of(n) is not None]
     networkd_files = [p for p in files_changed if p.startswith(NETWORKD_DIRS)]
-    if daemons.get(_managers.NETWORKD) and _binary('networkctl') and (networkd_files or moved):
-        networkctl = _binary('networkctl')
+    if daemons.get(_managers.NETWORKD) and _binary('networkctl') and networkd_files:
         # reload: networkd reconfigures the links whose .network files (drop-ins) changed
-        if networkd_files:
-            _command([networkctl, 'reload'], log)
-        if moved:
-            # networkd takes up a link that comes into its namespace by itself (DHCP too). The
-            # reconfigure waits until it is done: one while a DHCP address is being configured
-            # can leave systemd-networkd 252 holding it as "removing" for good (no address).
-            _wait_networkd(interfaces, clock, sleep, known=moved)
-            _command([networkctl, 'reconfigure'] + moved, log)
+        _command([_binary('networkctl'), 'reload'], log)
         _wait_networkd(interfaces, clock, sleep)
-        log('systemd-networkd %s' % ' and '.join(
-            (['reloaded'] if networkd_files else []) + (['reconfigured %s' % ', '.join(moved)] if moved else [])))
+        log('systemd-networkd reloaded')
     nm_files = [p for p in files_changed if p.startswith(NM_DIRS)]
     if daemons.get(_managers.NETWORKMANAGER) and _binary('nmcli') and (nm_files or moved):
         nmcli = _binary('nmcli')

@@ -78,6 +78,23 @@ options:
         before; in a cloud VPC addresses are assigned centrally.
     type: list
     elements: str
+  networkd_handover:
+    description:
+      - For an interface coming back to the host's namespace (O(netns) unset, O(source_netns)
+        set) on a host where systemd-networkd runs, its addresses are not carried. networkd
+        takes the interface up by itself, as at boot (its DHCP lease, its route metric), and the
+        module waits until it is done - at most 30 s for networkd to take the interface, and 30 s
+        more while it is configuring it.
+      - Where networkd leaves the interface unmanaged (no C(.network) file matches it) or fails
+        to configure it, or does not run in this namespace, the addresses are carried as
+        without this option (a warning says when networkd did not answer in time).
+      - Carried addresses are foreign to networkd - it keeps their prefix route's metric - and a
+        C(networkctl reconfigure) to start clean can, on systemd 252, land while the DHCP
+        address is being configured and leave the interface without it for good. Handing the
+        interface over without addresses avoids both.
+      - Cannot be given with O(addresses) or O(netns). It matters only when the interface moves.
+    type: bool
+    default: false
 notes:
   - Moving an interface to another namespace drops every route through it, the host's
     default route included when it went through that interface; nothing re-adds them. Add the
@@ -130,6 +147,12 @@ EXAMPLES = r'''
     name: ens4
     source_netns: data
 
+- name: Same on a systemd-networkd host - networkd configures it again from scratch (DHCP)
+  multinic.routing.link:
+    name: ens4
+    source_netns: data
+    networkd_handover: true
+
 - name: Jumbo frames and a dual-stack address on a host interface
   multinic.routing.link:
     name: ens5
@@ -164,6 +187,14 @@ link:
     state: up
     mtu: 1500
     addresses: [10.240.64.4/24]
+networkd:
+  description:
+    - With O(networkd_handover), when the interface came back - systemd-networkd's state of it
+      when the module returned (C(configured), C(unmanaged), C(failed), C(configuring) when it
+      was still at it, C(none) when networkd had no word of it).
+  returned: when the interface was handed over to systemd-networkd
+  type: str
+  sample: configured
 differences:
   description:
     - What differed from the task, in the order found (the same shape in every module of this

@@ -197,6 +197,25 @@ def test_move_to_the_namespace_the_module_runs_in(ns, other):
     assert again['rc'] == 0 and again['changed'] is False, again
 
 
+def test_networkd_handover_carries_the_addresses_where_networkd_does_not_run(ns, other):
+    """networkd_handover: systemd-networkd does not run in the namespace the module runs in
+    (whatever runs in the machine's own), so the addresses are carried as without it."""
+    args = dict(name='veth0', source_netns=ns.name, networkd_handover=True)
+    wrap = ['ip', 'netns', 'exec', other]
+    was = state(ns.name, 'veth0')
+    before = everything(ns.name, other)
+    check = run_module('link', args, check_mode=True, wrap=wrap)
+    assert check['rc'] == 0 and check['changed'] is True and 'networkd' not in check, check
+    assert everything(ns.name, other) == before
+    res = run_module('link', args, wrap=wrap)
+    assert res['rc'] == 0 and res['changed'] is True and 'networkd' not in res, res
+    assert state(ns.name, 'veth0') is None
+    now = state(other, 'veth0')
+    assert now['addresses'] == was['addresses'] and now['up'] and now['broadcast'] == was['broadcast']
+    again = run_module('link', args, wrap=wrap)
+    assert again['rc'] == 0 and again['changed'] is False, again
+
+
 def test_move_through_the_host_namespace_and_back(ns):
     """netns unset from the test runner = the real host namespace; the link goes back after."""
     dev = 'mnh%s' % uuid.uuid4().hex[:8]
@@ -348,4 +367,8 @@ def test_validation_fails_before_anything_is_read_or_written(ns, other):
     assert res['rc'] == 1 and "addresses[0]='10.0.0.300/24'" in res['msg'], res
     res = run_module('link', dict(name='veth0', netns=other, source_netns=ns.name, mtu=67))
     assert res['rc'] == 1 and 'mtu=67' in res['msg'], res
+    res = run_module('link', dict(name='veth0', netns=other, source_netns=ns.name, networkd_handover=True))
+    assert res['rc'] == 1 and "networkd_handover=true" in res['msg'] and "netns='%s'" % other in res['msg'], res
+    res = run_module('link', dict(name='veth0', source_netns=ns.name, networkd_handover=True, addresses=[]))
+    assert res['rc'] == 1 and 'networkd_handover=true' in res['msg'] and 'addresses cannot' in res['msg'], res
     assert everything(ns.name, other) == before

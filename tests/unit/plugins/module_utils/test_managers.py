@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 import pytest
 
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
@@ -82,3 +84,71 @@ def test_running_daemons_reads_process_names(tmp_path):
     (tmp_path / 'self').mkdir()
     assert _managers.running_daemons(str(tmp_path)) == {'networkd': True, 'NetworkManager': False}
     assert _managers.init_is_systemd(str(tmp_path)) is True
+
+
+def _proc(tmp_path, ours, daemons, init='host'):
+    """A /proc with this process' network namespace, init's and daemons in the given ones
+    (None: a namespace that cannot be read, as networkd's without CAP_SYS_PTRACE)."""
+    spaces = tmp_path / 'spaces'
+    spaces.mkdir()
+    processes = [('self', None, ours), ('1', 'systemd', init)] + [
+        (str(pid), comm, ns) for pid, (comm, ns) in enumerate(daemons, start=100)]
+    for pid, comm, ns in processes:
+        (tmp_path / pid / 'ns').mkdir(parents=True)
+        if comm:
+            (tmp_path / pid / 'comm').write_text(comm + '\n')
+        if ns is not None:
+            if not (spaces / ns).exists():
+                (spaces / ns).write_text(ns)
+            os.link(str(spaces / ns), str(tmp_path / pid / 'ns' / 'net'))
+    return str(tmp_path)
+
+
+@pytest.mark.parametrize('daemons, init, here', [
+    ([('systemd-network', 'host')], 'host', True),
+    ([('systemd-network', 'other')], 'host', False),
+    ([('NetworkManager', 'host')], 'host', False),
+    ([('sshd', 'host'), ('systemd-network', 'other'), ('systemd-network', 'host')], 'host', True),
+    ([], 'host', False),
+    # networkd's namespace unreadable (no CAP_SYS_PTRACE): init's tells
+    ([('systemd-network', None)], 'host', True),
+    ([('systemd-network', None)], 'other', False),
+    ([('systemd-network', None)], None, True),
+])
+def test_networkd_here_only_when_it_runs_in_our_network_namespace(tmp_path, daemons, init, here):
+    assert _managers.networkd_here(_proc(tmp_path, 'host', daemons, init)) is here
+
+
+class Steps(object):
+    """A clock and a sleep that write networkd's state file of link 3 step by step."""
+
+    def __init__(self, directory, states):
+        self.directory, self.states, self.now = directory, list(states), 0.0
+        self.write()
+
+    def write(self):
+        state = self.states.pop(0) if self.states else None
+        if state is not None:
+            (self.directory / '3').write_text('ADMIN_STATE=%s\nNETWORK_FILE=/run/systemd/network/10-ens4.network\n' % state)
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+        self.write()
+
+
+@pytest.mark.parametrize('states, done, last', [
+    (['configured'], True, 'configured'),
+    ([None, None, 'pending', 'configuring', 'configuring', 'configured'], True, 'configured'),
+    ([None, 'unmanaged'], True, 'unmanaged'),
+    (['linger', 'pending', 'failed'], True, 'failed'),
+    (['pending'], False, 'pending'),
+    ([None], False, None),
+])
+def test_wait_networkd_link_until_it_is_done_or_the_time_is_up(run_dirs, states, done, last):
+    steps = Steps(run_dirs['NETWORKD_LINKS'], states)
+    state, finished = _managers.wait_networkd_link(3, 5, clock=steps.clock, sleep=steps.sleep)
+    assert finished is done and state.get('ADMIN_STATE') == last
+    assert steps.now <= 5.2 and (done or steps.now >= 5)

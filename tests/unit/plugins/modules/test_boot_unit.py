@@ -59,7 +59,7 @@ def test_steps_are_normalised_by_their_modules_specs():
     assert got['steps'][0]['params'] == {'name': 'data', 'state': 'present', 'force': False}
     link = got['steps'][1]['params']
     assert link == {'name': 'ens4', 'netns': 'data', 'state': 'up', 'addresses': ['10.240.64.4/24'],
-                    'source_netns': None, 'mtu': None}
+                    'source_netns': None, 'mtu': None, 'networkd_handover': False}
     route = got['steps'][3]['params']
     assert route['table'] == 'main' and route['type'] == 'unicast' and route['state'] == 'present'
     assert set(route) == set(_boot_unit._route.SPEC.argument_spec)

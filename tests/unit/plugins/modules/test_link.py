@@ -33,12 +33,13 @@ def wanted(**args):
 def test_defaults():
     want = wanted(name='ens4')
     assert want == {'name': 'ens4', 'netns': None, 'source_netns': None, 'state': 'present',
-                    'mtu': None, 'addresses': None}
+                    'mtu': None, 'addresses': None, 'networkd_handover': False}
 
 
 def test_spec_matches_the_interface():
     spec = _link.SPEC.argument_spec
-    assert set(spec) == {'name', 'netns', 'source_netns', 'state', 'mtu', 'addresses'}
+    assert set(spec) == {'name', 'netns', 'source_netns', 'state', 'mtu', 'addresses', 'networkd_handover'}
+    assert spec['networkd_handover'] == {'type': 'bool', 'default': False}
     assert spec['state']['choices'] == ['present', 'up', 'down']
     assert spec['addresses'] == {'type': 'list', 'elements': 'str'}
     assert _link.SPEC.module_kwargs()['supports_check_mode'] is True
@@ -82,6 +83,8 @@ def test_mtu_in_range(mtu):
     (dict(name='a/b'), "name='a/b'"),
     (dict(source_netns='../data'), "source_netns='../data' is not a valid namespace name"),
     (dict(source_netns='x' * 256), 'source_netns='),
+    (dict(networkd_handover=True, netns='data'), "networkd_handover=true is for an interface coming back to the host's namespace, but netns='data'"),
+    (dict(networkd_handover=True, addresses=[]), 'addresses cannot be given with it'),
 ])
 def test_bad_input_names_option_and_value(args, needle):
     args.setdefault('name', 'ens4')
