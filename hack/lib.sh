@@ -182,9 +182,15 @@ lab_image() {
 run_rollback_trials() {
   local start=$SECONDS rc
   lab_image || { record_step lab-image 1; return; }
-  "$VENV/bin/python" "$ROOT/tests/lab/rollback_trials.py" --prefix mrt --base 10.233 \
-    --labs "${ROLLBACK_LABS:-3}" --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-45}"
-  rc=$?
+  PYTHONUNBUFFERED=1 "$VENV/bin/python" "$ROOT/tests/lab/rollback_trials.py" --prefix mrt --base 10.233 \
+    --labs "${ROLLBACK_LABS:-3}" --trials "${ROLLBACK_TRIALS:-21}" --timeout "${ROLLBACK_TIMEOUT:-45}" \
+    2>&1 | tee "$RESULTS/rollback-trials.log"
+  rc=${PIPESTATUS[0]}
+  # the failures whole (each with what differed), next to the summary
+  if [ "$rc" != 0 ]; then
+    { echo "--- rollback trials: failures ---"
+      sed -n '/^[0-9]* failures in /,$p' "$RESULTS/rollback-trials.log"; } >>"$RESULTS/failures.txt"
+  fi
   record_step "rollback-trials ($((SECONDS - start))s)" "$rc"
 }
 

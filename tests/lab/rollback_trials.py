@@ -457,8 +457,9 @@ def main():
              max(r['trials'].worst_after_kill for r in results),
              '/'.join(sorted(set(str(job[0].timeout) for job in jobs))), args.grace))
     print('%d failures in %.0f s' % (len(failures), time.time() - start))
+    # whole, last: what a CI log shows when it keeps only its end
     for failure in failures:
-        print('  FAILED: %s' % failure.split('\n', 1)[0])
+        print('  FAILED: %s' % failure[:4000])
     return 1 if failures or counted < args.trials else 0
 
 
