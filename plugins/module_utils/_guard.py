@@ -182,18 +182,16 @@ def settled(state, settle=SETTLE, clock=time.time, sleep=time.sleep):
     return found
 
 
-def check_live(state, routes, what, put_back, undone):
+def check_live(state, routes, what, put_back):
     """After a network manager made the task's configuration live: when that moved the path,
     ``put_back()`` the configuration as it was and fail, naming the route of ``routes`` that
-    did it (else ``what``) and saying what was ``undone`` (what ``put_back()`` returned when
-    ``undone`` is None)."""
+    did it (else ``what``) and saying what was undone (what ``put_back()`` returns)."""
     found = settled(state)
     if found is None:
         return
     after, now = found
     culprit = route_culprit(list(enumerate(routes)), state, after) or what
-    returned = put_back()
-    undone = returned if undone is None else undone
+    undone = put_back()
     held = moved_quietly(state)
     raise ModuleFailure(failure_message(culprit, state, now, undone, held), changed=held is not None,
                         guard=summary(state))

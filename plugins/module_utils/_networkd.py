@@ -326,7 +326,7 @@ def run(module):
                     if guard['active']:
                         _guard.check_live(
                             guard, routes, 'the drop-in',
-                            lambda: _put_back(module, interface, previous, guard, params['timeout']), None)
+                            lambda: _put_back(module, interface, previous, guard, params['timeout']))
     result.setdefault('reloaded', False)
     result['guard'] = _guard.summary(guard)
     result['content'] = wanted

@@ -320,7 +320,7 @@ def build(params):
 
 def _put_back(nmcli, interface, edits, path, recorded, guard, timeout):
     """The profiles and the record as they were before the task, made live again: every
-    `connection modify` taken back (each + a -, each - a +), reapplied."""
+    `connection modify` taken back (each + a -, each - a +), reapplied.  -> what was done."""
     for target, args in edits.items():
         inverse = []
         for flag, text in zip(args[0::2], args[1::2]):
@@ -332,6 +332,8 @@ def _put_back(nmcli, interface, edits, path, recorded, guard, timeout):
         _files.remove(path, prune=[RECORD_DIR, STATE_DIR])
     nmcli.run('device', 'reapply', interface)
     _wait(lambda: _guard.moved_quietly(guard) is None, timeout)
+    return ('the entries of profile %s were put back as they were and NetworkManager reapplied them '
+            '(nmcli device reapply %s)' % (', '.join(sorted(edits)), interface))
 
 
 def run(module):
@@ -467,7 +469,5 @@ def run(module):
         if guard['active']:
             _guard.check_live(
                 guard, routes, 'the profile entries',
-                lambda: _put_back(nmcli, interface, edits, path, recorded, guard, params['timeout']),
-                'the entries of profile %s were put back as they were and NetworkManager reapplied them '
-                '(nmcli device reapply %s)' % (', '.join(sorted(edits)), interface))
+                lambda: _put_back(nmcli, interface, edits, path, recorded, guard, params['timeout']))
     return result
