@@ -54,14 +54,20 @@ def key_values(text):
     return values
 
 
-def running_daemons(proc='/proc'):
-    """The managers whose daemon runs now, e.g. {'networkd': True, 'NetworkManager': False}."""
-    names = set()
+def _processes(proc):
+    """{pid: process name} of every process (/proc/<pid>/comm)."""
+    found = {}
     for pid in os.listdir(proc):
         if pid.isdigit():
             comm = read_file(os.path.join(proc, pid, 'comm'))
             if comm:
-                names.add(comm.strip())
+                found[pid] = comm.strip()
+    return found
+
+
+def running_daemons(proc='/proc'):
+    """The managers whose daemon runs now, e.g. {'networkd': True, 'NetworkManager': False}."""
+    names = set(_processes(proc).values())
     return dict((key, comm in names) for key, comm in DAEMONS.items())
 
 
@@ -78,8 +84,7 @@ def networkd_here(proc='/proc'):
     namespace takes CAP_SYS_PTRACE (it runs as another user); without it, init's (networkd runs
     in init's); when neither can be read, networkd is taken to be here."""
     ours = _netns_inode(proc, 'self')
-    pids = [pid for pid in os.listdir(proc)
-            if pid.isdigit() and (read_file(os.path.join(proc, pid, 'comm')) or '').strip() == DAEMONS[NETWORKD]]
+    pids = [pid for pid, comm in _processes(proc).items() if comm == DAEMONS[NETWORKD]]
     if not pids:
         return False
     theirs = [_netns_inode(proc, pid) for pid in pids]
