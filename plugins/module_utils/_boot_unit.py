@@ -24,7 +24,6 @@ import errno
 import importlib
 import json
 import os
-import re
 import shutil
 import sys
 
@@ -34,6 +33,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _route
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
+from ansible_collections.multinic.routing.plugins.module_utils import _steps
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
@@ -123,39 +123,6 @@ SPEC = ArgumentSpec(dict(
 # --------------------------------------------------------------------------- validation
 
 
-_SPEC_OPTION = [
-    re.compile(r"^argument '(?P<opt>[^']+)' is of type \S+ found in '(?P<parent>[^']+)'"),
-    re.compile(r"^argument '(?P<opt>[^']+)'"),
-    re.compile(r'^value of (?P<opt>\S+) must be one of'),
-    re.compile(r'^missing required arguments: (?P<opt>[^,\s]+)\Z'),
-    re.compile(r'^(?P<opt>[\w.]+)\. Supported parameters include'),
-]
-
-
-def _spec_message(index, params, message):
-    """An ArgumentSpecValidator message, naming steps[i].params.<option> where it names one."""
-    for pattern in _SPEC_OPTION:
-        match = pattern.match(message)
-        if match:
-            option = match.group('opt')
-            if 'parent' in pattern.groupindex:
-                option = '%s[].%s' % (match.group('parent'), option)
-            if option in params:
-                return 'steps[%d].params.%s=%r: %s' % (index, option, params[option], message)
-            return 'steps[%d].params.%s: %s' % (index, option, message)
-    return 'steps[%d].params: %s' % (index, message)
-
-
-_LEADING_OPTION = re.compile(r'^[A-Za-z_][\w\[\].]*=')
-
-
-def _post_message(index, message):
-    """A module's own validation message, prefixed so it names steps[i].params.<option>."""
-    if _LEADING_OPTION.match(message):
-        return 'steps[%d].params.%s' % (index, message)
-    return 'steps[%d].params: %s' % (index, message)
-
-
 def post_validate(module_name, params):
     """The module's own checks after its argument spec (what its run() does before any I/O)."""
     if params.get('netns') is not None:
@@ -168,27 +135,6 @@ def post_validate(module_name, params):
         _route.build(params)
     elif module_name == 'rule':
         _rule.build(params)
-
-
-def validate_step(index, step):
-    """One step  -> {'module': name, 'params': normalised params}; ValidationError otherwise."""
-    name = step['module']
-    module_utils = _boot_apply.STEP_MODULES[name]
-    given = step.get('params') or {}
-    spec = module_utils.SPEC.argument_spec
-    for option in sorted(given):
-        if option not in spec:
-            raise ValidationError('steps[%d].params.%s=%r: not an option of multinic.routing.%s (its '
-                                  'options: %s)' % (index, option, given[option], name, ', '.join(sorted(spec))))
-    result = module_utils.SPEC.validate(dict(given))
-    if result.error_messages:
-        raise ValidationError('; '.join(_spec_message(index, given, m) for m in result.error_messages))
-    params = result.validated_parameters
-    try:
-        post_validate(name, params)
-    except ValidationError as exc:
-        raise ValidationError('%s (step module %s)' % (_post_message(index, exc.msg), name))
-    return {'module': name, 'params': params}
 
 
 def validate(params):
@@ -209,7 +155,8 @@ def validate(params):
         order=params['order'],
         wait_for_links=links,
         wait_timeout=timeout,
-        steps=[validate_step(i, step) for i, step in enumerate(params['steps'])],
+        steps=[_steps.validate_step(i, step, _boot_apply.STEP_MODULES, post_validate)
+               for i, step in enumerate(params['steps'])],
     )
     return want
 

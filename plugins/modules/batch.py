@@ -1,0 +1,150 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: batch
+short_description: Several of this collection's modules in one module run on the host
+version_added: 0.2.0
+description:
+  - Runs a list of steps, each one task of a module of this collection - its name and its
+    options - in one module run on the host, in order. A worker's whole state (table names,
+    routes and rules, the network manager's drop-in or profile, the boot unit) is one task and
+    one round trip instead of one per module and loop item; over SSH, and on a fleet, each round
+    trip costs far more than the work it carries.
+  - Each step behaves exactly as its module with the same options - it runs the module's own
+    code, with the task's check mode and diff mode - and its result is the module's result.
+  - B(Every step is validated before any runs.) The step's options are checked against its
+    module's argument spec (types, choices, defaults, required options and constraints) and by
+    the module's own checks that come before it reads anything, so bad input anywhere fails the
+    task with nothing read or written, naming the step and the option
+    (C(steps[2].params.dest='10.0.0.1/8': ...)).
+  - B(The first step that fails stops the batch.) The task fails with that step's message,
+    prefixed with the step (C(steps[3] (multinic.routing.networkd_dropin) failed: ...)); the
+    steps before it stay done, as they would in a play, and RV(results) has their results and
+    the failed step's. A step whose module undoes its own change when the management-path guard
+    trips (O(multinic.routing.routing_state#module:guard)) does so before the batch stops.
+  - The modules a step can name are the ones that change something -
+    M(multinic.routing.boot_unit), M(multinic.routing.link), M(multinic.routing.netns),
+    M(multinic.routing.networkd_dropin), M(multinic.routing.nm_profile),
+    M(multinic.routing.route), M(multinic.routing.routing_state), M(multinic.routing.rt_table)
+    and M(multinic.routing.rule). M(multinic.routing.rollback) stays a task of its own (its arm
+    must come before the changes and its confirm after them, from the controller), as do the
+    read-only M(multinic.routing.routing_facts) and M(multinic.routing.route_lookup).
+author:
+  - multinic.routing maintainers (@multinic)
+extends_documentation_fragment:
+  - multinic.routing.netns.ATTRIBUTES
+options:
+  steps:
+    description:
+      - The steps, run in this order.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      module:
+        description:
+          - The module, by its full name (C(multinic.routing.rt_table)) or its short name
+            (C(rt_table)).
+        type: str
+        required: true
+      params:
+        description:
+          - The module's options, as a task of that module takes them (defaults filled in the
+            same way).
+        type: dict
+        default: {}
+notes:
+  - pyroute2 is needed on the host unless every step is M(multinic.routing.rt_table).
+  - With several steps for the same object the later one sees what the earlier one did, as with
+    tasks; in check mode nothing is written, so it sees the state before the task.
+seealso:
+  - module: multinic.routing.routing_state
+  - module: multinic.routing.boot_unit
+'''
+
+EXAMPLES = r'''
+- name: A data NIC's table, its routes and rule, kept by systemd-networkd - one task per host
+  multinic.routing.batch:
+    steps:
+      - module: multinic.routing.rt_table
+        params: {name: data, id: 201}
+      - module: multinic.routing.networkd_dropin
+        params:
+          interface: ens4
+          name: data-plane
+          routes:
+            - {dest: default, gateway: 10.240.64.1, table: 201}
+          rules:
+            - {priority: 10001, from: 10.240.64.4, table: 201}
+      - module: multinic.routing.routing_state
+        params:
+          routes:
+            - {dest: default, gateway: 10.240.64.1, dev: ens4, src: 10.240.64.4, table: 201}
+          rules:
+            - {priority: 10001, from: 10.240.64.4, table: 201}
+
+- name: The same, taken down
+  multinic.routing.batch:
+    steps:
+      - module: multinic.routing.networkd_dropin
+        params: {interface: ens4, name: data-plane, state: absent}
+      - module: multinic.routing.routing_state
+        params:
+          rules:
+            - {priority: 10001, table: 201, state: absent}
+          routes:
+            - {dest: default, table: 201, state: absent}
+      - module: multinic.routing.rt_table
+        params: {name: data, state: absent}
+'''
+
+RETURN = r'''
+results:
+  description:
+    - One result per step that ran, in order - the result its module returns (without C(diff),
+      which is in the task's C(diff), and C(warnings), which are the task's, prefixed with the
+      step) with C(module), the step's module by its full name.
+    - When a step fails it is the last, with C(failed=true) and its C(msg).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {module: multinic.routing.rt_table, changed: false, differences: [], name: data, id: 201,
+       path: /etc/iproute2/rt_tables.d/data.conf}
+differences:
+  description:
+    - What differed, from every step that changed something, prefixed with the step
+      (C(steps[0].absent)); empty exactly when C(changed) is false.
+  returned: always
+  type: list
+  elements: str
+  sample: ['steps[0].absent']
+failed_step:
+  description: The index of the step that failed.
+  returned: failure in a step
+  type: int
+  sample: 1
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.multinic.routing.plugins.module_utils import _batch
+from ansible_collections.multinic.routing.plugins.module_utils import _common
+
+
+def main():
+    module = AnsibleModule(**_batch.SPEC.module_kwargs())
+    _common.run_module(module, _batch.run, needs_pyroute2=False)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) multinic.routing contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""multinic.routing.batch against the real kernel: a table name (in a private /etc/iproute2),
+routes and rules (in a throwaway namespace) in one module run, read back with `ip -j` and from
+the files.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from .conftest import check_run_rerun, run_module
+
+
+@pytest.fixture(autouse=True)
+def ready(ns):
+    ns.wait_ready()
+
+
+def observe(ns, etc):
+    tables_d = os.path.join(etc, 'rt_tables.d')
+    files = {}
+    for name in sorted(os.listdir(tables_d)):
+        with open(os.path.join(tables_d, name)) as handle:
+            files[name] = handle.read()
+    return (ns.ip('-d', 'route', 'show', 'table', 'all'), ns.ip('-6', '-d', 'route', 'show', 'table', 'all'),
+            ns.ip('-d', 'rule', 'show'), files)
+
+
+def batch(ns, wrap, steps, check_mode=False, diff=True):
+    return run_module('batch', {'steps': steps}, check_mode=check_mode, diff=diff, wrap=wrap)
+
+
+def source_steps(ns, state='present'):
+    """A data NIC's table: its name, its routes and source rule, and a route in main."""
+    if state == 'absent':
+        return [
+            {'module': 'multinic.routing.routing_state', 'params': {
+                'netns': ns.name,
+                'rules': [{'priority': 1000, 'table': '201', 'state': 'absent'}],
+                'routes': [{'dest': 'default', 'table': '201', 'state': 'absent'},
+                           {'dest': '10.0.0.0/24', 'table': '201', 'state': 'absent'}]}},
+            {'module': 'rt_table', 'params': {'name': 'data', 'state': 'absent'}},
+        ]
+    return [
+        {'module': 'multinic.routing.rt_table', 'params': {'name': 'data', 'id': 201}},
+        {'module': 'multinic.routing.routing_state', 'params': {
+            'netns': ns.name,
+            'routes': [{'dest': '10.0.0.0/24', 'dev': 'veth0', 'scope': 'link', 'src': '10.0.0.1', 'table': '201'},
+                       {'dest': 'default', 'gateway': '10.0.0.2', 'dev': 'veth0', 'src': '10.0.0.1', 'table': '201'}],
+            'rules': [{'priority': 1000, 'from': '10.0.0.1', 'table': '201'}]}},
+        {'module': 'route', 'params': {'netns': ns.name, 'dest': '10.9.0.0/24', 'gateway': '10.0.1.2'}},
+    ]
+
+
+def test_apply_rerun_and_remove(ns, private_iproute2):
+    etc, wrap = private_iproute2
+    _check, first, _second = check_run_rerun(
+        lambda check_mode: batch(ns, wrap, source_steps(ns), check_mode=check_mode),
+        lambda: observe(ns, etc), same=('changed', 'differences', 'diff'))
+    assert [r['module'] for r in first['results']] == [
+        'multinic.routing.rt_table', 'multinic.routing.routing_state', 'multinic.routing.route']
+    assert all(r['changed'] for r in first['results'])
+    assert first['differences'][0] == 'steps[0].absent'
+    assert 'steps[1].routes[0].absent' in first['differences'] and 'steps[2].absent' in first['differences']
+    assert isinstance(first['diff'], list) and len(first['diff']) == 3
+    # read back independently
+    with open(os.path.join(etc, 'rt_tables.d', 'data.conf')) as handle:
+        assert '201\tdata\n' in handle.read()
+    table = ns.ip('-d', 'route', 'show', 'table', '201')
+    assert sorted((r['dst'], r.get('gateway'), r.get('prefsrc')) for r in table) == [
+        ('10.0.0.0/24', None, '10.0.0.1'), ('default', '10.0.0.2', '10.0.0.1')]
+    assert [(r['dst'], r['gateway']) for r in ns.ip('route', 'show') if r['dst'] == '10.9.0.0/24'] == [
+        ('10.9.0.0/24', '10.0.1.2')]
+    assert [(r['src'], r['table']) for r in ns.ip('rule', 'show') if r['priority'] == 1000] == [('10.0.0.1', '201')]
+
+    check_run_rerun(lambda check_mode: batch(ns, wrap, source_steps(ns, 'absent'), check_mode=check_mode),
+                    lambda: observe(ns, etc), same=('changed', 'differences'))
+    assert ns.ip('-d', 'route', 'show', 'table', '201') == []
+    assert [r for r in ns.ip('rule', 'show') if r['priority'] == 1000] == []
+    assert not os.path.exists(os.path.join(etc, 'rt_tables.d', 'data.conf'))
+
+
+@pytest.mark.parametrize('bad, message', [
+    ({'module': 'route', 'params': {'dest': '10.9.0.1/24', 'gateway': '10.0.1.2'}},
+     "steps[2].params.dest='10.9.0.1/24' has host bits set; the network is 10.9.0.0/24 (step module route)"),
+    ({'module': 'rt_table', 'params': {'name': 'other', 'id': 'x'}},
+     "steps[2].params.id='x': argument 'id' is of type str"),
+    ({'module': 'multinic.routing.rollback', 'params': {}},
+     "steps[2].module='rollback' is not one of boot_unit, link, netns"),
+    ({'module': 'networkd_dropin', 'params': {'interface': 'ens4', 'name': 'x', 'colour': 'blue'}},
+     "steps[2].params.colour='blue': not an option of multinic.routing.networkd_dropin"),
+])
+def test_bad_step_fails_before_anything_is_written(ns, private_iproute2, bad, message):
+    etc, wrap = private_iproute2
+    before = observe(ns, etc)
+    res = batch(ns, wrap, source_steps(ns)[:2] + [bad])
+    assert res['rc'] != 0 and res['failed'] is True
+    assert message in res['msg'], res['msg']
+    assert observe(ns, etc) == before
+
+
+def test_failing_step_stops_the_batch(ns, private_iproute2):
+    """A kernel error in step 1: step 0 stays done, step 2 never runs, the task says which."""
+    etc, wrap = private_iproute2
+    steps = source_steps(ns)
+    steps[1] = {'module': 'route', 'params': {'netns': ns.name, 'dest': '10.8.0.0/24', 'gateway': '192.0.2.1'}}
+    res = batch(ns, wrap, steps)
+    assert res['rc'] != 0 and res['failed'] is True and res['changed'] is True, res
+    assert res['msg'].startswith('steps[1] (multinic.routing.route) failed: '), res['msg']
+    assert 'unreachable' in res['msg'], res['msg']
+    assert res['failed_step'] == 1
+    assert [(r['module'], r['changed'], r.get('failed', False)) for r in res['results']] == [
+        ('multinic.routing.rt_table', True, False), ('multinic.routing.route', False, True)]
+    assert os.path.exists(os.path.join(etc, 'rt_tables.d', 'data.conf'))
+    assert [r for r in ns.ip('route', 'show') if r['dst'] in ('10.8.0.0/24', '10.9.0.0/24')] == []
