@@ -26,7 +26,8 @@ from ansible_collections.multinic.routing.plugins.module_utils._netns_files impo
 FACT_NAME = 'multinic_routing'
 # The key (and the netns entry) that means the namespace the module runs in.
 HOST = 'host'
-SUBSETS = ['links', 'addresses', 'routes', 'rules', 'managers']
+SUBSETS = ['links', 'addresses', 'routes', 'rules', 'managers', 'rp_filter']
+RP_FILTER = '/proc/sys/net/ipv4/conf/%s/rp_filter'
 SUBSET_CHOICES = ['all'] + SUBSETS
 
 SPEC = ArgumentSpec(dict(
@@ -183,6 +184,19 @@ def gather_rules(nl, known):
     return rules
 
 
+def gather_rp_filter(names, path=RP_FILTER):
+    """net.ipv4.conf.<name>.rp_filter of ``all``, ``default`` and each interface: 0 off, 1 strict,
+    2 loose; an interface without IPv4 configuration (no such file) is left out."""
+    found = {}
+    for name in ['all', 'default'] + [n for n in names if n not in ('all', 'default')]:
+        try:
+            with open(path % name) as handle:
+                found[name] = int(handle.read().strip())
+        except (IOError, OSError, ValueError):
+            continue
+    return found
+
+
 def gather_one(netns, tables, subset, known, rows=False):
     """Everything asked for about one namespace (None = the host's own); rows: see gather()."""
     data = {}
@@ -199,6 +213,9 @@ def gather_one(netns, tables, subset, known, rows=False):
         if 'managers' in subset and netns is None:
             # network managers configure the host's own namespace only
             data['managers'] = _managers.gather((item['index'], item['name']) for item in nl.links())
+        if 'rp_filter' in subset and netns is None:
+            # /proc/sys/net is this process's namespace: the host's own
+            data['rp_filter'] = gather_rp_filter(item['name'] for item in nl.links())
     return data
 
 

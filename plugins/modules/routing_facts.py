@@ -53,15 +53,17 @@ options:
     elements: str
   gather_subset:
     description:
-      - Which sections to read for each namespace. V(all) means all five.
+      - Which sections to read for each namespace. V(all) means all six.
       - V(managers) says which network manager configures each interface (systemd-networkd,
         NetworkManager, ifupdown or none), read from the managers' own runtime state under
         C(/run); it is read for the host's own namespace only.
+      - V(rp_filter) is the reverse-path filter setting of C(all), C(default) and each interface
+        (C(net.ipv4.conf.<name>.rp_filter)); it is read for the host's own namespace only.
       - An empty list reads none (the namespaces asked for must still exist).
     type: list
     elements: str
     default: [all]
-    choices: [all, links, addresses, routes, rules, managers]
+    choices: [all, links, addresses, routes, rules, managers, rp_filter]
 notes:
   - Every section of every namespace is read at the time of the call, one after the other; they
     are not one atomic snapshot.
@@ -354,6 +356,15 @@ ansible_facts:
                       C(connection_uuid) with V(NetworkManager).
                   type: dict
                   sample: {ens3: {manager: networkd, network_file: /run/systemd/network/10-netplan-ens3.network, state: configured}}
+            rp_filter:
+              description:
+                - C(net.ipv4.conf.<name>.rp_filter) of C(all), C(default) and each interface of the
+                  host's own namespace (absent for named namespaces) - 0 off, 1 strict, 2 loose; the
+                  filter in effect on an interface is the larger of its own value and C(all)'s.
+                  An interface without IPv4 configuration is left out.
+              returned: when O(gather_subset) has V(rp_filter) or V(all), for the host's namespace
+              type: dict
+              sample: {all: 0, default: 1, lo: 0, ens3: 1, ens4: 2}
       sample:
         namespaces:
         - data
@@ -454,6 +465,7 @@ ansible_facts:
                 lo: {manager: none}
                 ens3: {manager: networkd, network_file: /run/systemd/network/10-netplan-ens3.network, state: configured}
                 ens4: {manager: networkd, network_file: /run/systemd/network/10-netplan-ens4.network, state: configured}
+            rp_filter: {all: 0, default: 1, lo: 0, ens3: 1, ens4: 2}
 '''
 
 from ansible.module_utils.basic import AnsibleModule

@@ -340,3 +340,19 @@ def test_the_module_writes_what_the_dict_decoder_and_ip_read(ns):
     # one table, by the kernel's filter: the same routes as the dict decoder's of that table
     one = facts({'netns': [ns.name], 'gather_subset': ['routes'], 'tables': ['100', '200']})
     assert one['netns'][ns.name]['routes'] == [r for t in (100, 200) for r in got['routes'] if r['table'] == t]
+
+
+def test_rp_filter_of_the_namespace_the_module_runs_in(ns):
+    """rp_filter is read from /proc/sys of the module's own namespace (`ip netns exec`), the
+    values `sysctl` sets there; a named namespace gathered from outside has none."""
+    sh('ip', 'netns', 'exec', ns.name, 'sysctl', '-q', '-w', 'net.ipv4.conf.veth0.rp_filter=2',
+       'net.ipv4.conf.veth1.rp_filter=1', 'net.ipv4.conf.all.rp_filter=0')
+    res = run_module('routing_facts', {'gather_subset': ['rp_filter']}, wrap=['ip', 'netns', 'exec', ns.name])
+    assert res['rc'] == 0, res
+    got = res['ansible_facts']['multinic_routing']['netns']['host']['rp_filter']
+    expected = {}
+    for name in ['all', 'default', 'lo', 'veth0', 'veth1', 'peer0', 'peer1']:
+        expected[name] = int(sh('ip', 'netns', 'exec', ns.name, 'cat', '/proc/sys/net/ipv4/conf/%s/rp_filter' % name))
+    assert got == expected and got['veth0'] == 2 and got['veth1'] == 1 and got['all'] == 0
+    outside = run_module('routing_facts', {'netns': ns.name, 'gather_subset': ['all']})
+    assert 'rp_filter' not in outside['ansible_facts']['multinic_routing']['netns'][ns.name]

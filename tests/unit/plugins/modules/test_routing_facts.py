@@ -32,7 +32,7 @@ def test_defaults_read_the_host_everything_every_table():
     targets, tables, subset = build()
     assert targets == [('host', None)]
     assert tables is None
-    assert subset == {'links', 'addresses', 'routes', 'rules', 'managers'}
+    assert subset == {'links', 'addresses', 'routes', 'rules', 'managers', 'rp_filter'}
 
 
 def test_one_name_or_a_list_and_host_keyword():
@@ -53,11 +53,20 @@ def test_tables_by_name_and_number_deduplicated():
 def test_gather_subset():
     assert build(gather_subset=['routes'])[2] == {'routes'}
     assert build(gather_subset=['links', 'rules'])[2] == {'links', 'rules'}
-    assert build(gather_subset=['all', 'rules'])[2] == {'links', 'addresses', 'routes', 'rules', 'managers'}
+    assert build(gather_subset=['all', 'rules'])[2] == {'links', 'addresses', 'routes', 'rules', 'managers', 'rp_filter'}
     assert build(gather_subset=[])[2] == set()
     with pytest.raises(ValueError) as err:
         params(gather_subset=['neighbours'])
     assert 'gather_subset' in str(err.value) and 'neighbours' in str(err.value)
+
+
+def test_rp_filter_all_default_and_each_interface(tmp_path):
+    """Values read from the per-interface files; an interface without one (no IPv4) left out."""
+    for name, value in (('all', '0\n'), ('default', '1\n'), ('lo', '0\n'), ('ens4', '2\n'), ('bad', 'x\n')):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'rp_filter').write_text(value)
+    found = _facts.gather_rp_filter(['lo', 'ens4', 'ens5', 'bad', 'all'], path=str(tmp_path / '%s' / 'rp_filter'))
+    assert found == {'all': 0, 'default': 1, 'lo': 0, 'ens4': 2}
 
 
 @pytest.mark.parametrize('args, needle', [
@@ -103,4 +112,4 @@ def test_documentation_matches_the_argument_spec():
     returned = yaml.safe_load(routing_facts.RETURN)
     fact = returned['ansible_facts']['contains']['multinic_routing']
     assert set(fact['contains']) == {'namespaces', 'table_names', 'netns'}
-    assert set(fact['sample']['netns']['host']) == {'links', 'addresses', 'routes', 'rules', 'managers'}
+    assert set(fact['sample']['netns']['host']) == {'links', 'addresses', 'routes', 'rules', 'managers', 'rp_filter'}
