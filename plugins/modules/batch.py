@@ -25,9 +25,9 @@ description:
     module's argument spec (types, choices, defaults, required options and constraints) and by
     the module's own checks that come before it reads anything, so bad input anywhere fails the
     task with nothing read or written, naming the step and the option
-    (C(steps[2].params.dest='10.0.0.1/8': ...)).
+    (C(steps[2].params.dest='10.0.0.1/8' has host bits set ...)).
   - B(The first step that fails stops the batch.) The task fails with that step's message,
-    prefixed with the step (C(steps[3] (multinic.routing.networkd_dropin) failed: ...)); the
+    prefixed with the step's index and module (C(steps[3]) and C(multinic.routing.networkd_dropin)); the
     steps before it stay done, as they would in a play, and RV(results) has their results and
     the failed step's. A step whose module undoes its own change when the management-path guard
     trips (O(multinic.routing.routing_state#module:guard)) does so before the batch stops.
