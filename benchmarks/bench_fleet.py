@@ -10,7 +10,7 @@ Run as root from the repository root, with the venv hack/test makes (.venv):
 
     .venv/bin/python benchmarks/bench_fleet.py                       # 3, 6, 12 workers
     .venv/bin/python benchmarks/bench_fleet.py --sizes 3 --repeat 2  # quicker
-    .venv/bin/python benchmarks/bench_fleet.py --baseline-ref origin/main   # reachability before/after
+    .venv/bin/python benchmarks/bench_fleet.py --baseline-ref origin/main   # no-op and reachability before/after
 
 For each size N it brings up a lab of N workers with tools/lab/vpclab.py (its own prefix and
 base, real hosts of --flavour, one zone per worker), then times each play as a whole
@@ -24,6 +24,8 @@ per worker - or podman (podman exec, no pipelining, as the molecule scenarios co
              the first converge (once per lab)
   no-op      the same playbook again, nothing to change (--noop-repeat times, at most --repeat;
              must report changed=0)
+  no-op@REF  with --baseline-ref: after each no-op, the same playbook from the collection as it is
+             at git REF on the lab this one converged (the same state: must report changed=0)
   reach      multinic.routing.reachability (--repeat times; must pass)
   reach@REF  the same playbook from the collection as it is at git REF (--baseline-ref), on the
              same lab, for a before/after comparison
@@ -32,8 +34,11 @@ per worker - or podman (podman exec, no pipelining, as the molecule scenarios co
 broken state (reachability_expect=fail) - the same tasks and module calls, every data ping
 waiting for its timeout, all at once - which makes a before/after series quick to take.
 
-Printed per size: medians (and min..max), each play's ratio to the ping play, and for the
-reachability plays the route_lookup module runs per host (counted from the json callback).
+Printed per size: medians (and min..max), each play's ratio to the ping play; for the data_plane
+plays the module runs per host (every task that ran on the host, one per loop item; the
+controller's own actions - set_fact, assert, debug, ... - not counted) and with --baseline-ref the
+no-op's ratio to no-op@REF; for the reachability plays the route_lookup module runs per host
+(all counted from the json callback).
 At the end, the reachability series against N. The lab is torn down afterwards (--keep leaves
 the last one up). Not a test: nothing asserts a speed; each run checks that its play passed.
 """
@@ -173,18 +178,27 @@ def changed(report):
     return sum(host.get('changed', 0) for host in report['stats'].values())
 
 
-def module_runs(report, action):
-    """Runs of a module per host: a looped task counts one per item."""
+# Actions the controller runs itself: no round trip to the host.
+CONTROLLER_ACTIONS = frozenset(['ansible.builtin.%s' % name for name in (
+    'assert', 'debug', 'fail', 'set_fact', 'meta', 'include_role', 'include_tasks', 'import_tasks',
+    'validate_argument_spec', 'add_host', 'group_by', 'pause', 'include_vars')])
+
+
+def module_runs(report, action=None):
+    """Module runs per host: of ``action``, or (None) of every task that ran on the host; a looped
+    task counts one per item that ran, a skipped task or item none."""
     per_host = {}
     for play in report['plays']:
         for task in play['tasks']:
             for host, result in task['hosts'].items():
-                if result.get('action') != action:
+                name = result.get('action')
+                if name != action if action else (name in CONTROLLER_ACTIONS or 'ansible.builtin.' + str(name)
+                                                   in CONTROLLER_ACTIONS or result.get('skipped')):
                     continue
                 items = result.get('results')
                 looped = isinstance(items, list) and any(
                     isinstance(item, dict) and 'ansible_loop_var' in item for item in items)
-                runs = len(items) if looped else 1
+                runs = len([i for i in items if not i.get('skipped')]) if looped else 1
                 per_host[host] = per_host.get(host, 0) + runs
     return per_host
 
@@ -205,7 +219,7 @@ def bench_size(zones, args, roots, workdir):
     try:
         up = lab.up()
         plays = Plays(lab, args, roots, workdir)
-        times = dict((key, []) for key in ('ping', 'converge', 'noop', 'reach', 'reach@ref'))
+        times = dict((key, []) for key in ('ping', 'converge', 'noop', 'noop@ref', 'reach', 'reach@ref'))
         runs = {}
         times['ping'].append(plays.run(plays.ping)[0])
         reach = []
@@ -216,6 +230,7 @@ def bench_size(zones, args, roots, workdir):
             elapsed, report = plays.run('multinic.routing.data_plane', plays.strategy())
             times['converge'].append(elapsed)
             first_changed = changed(report)
+            runs['converge'] = module_runs(report)
         for index in range(args.repeat):
             times['ping'].append(plays.run(plays.ping)[0])
             if index < args.noop_repeat and not args.reachability_only:
@@ -223,6 +238,15 @@ def bench_size(zones, args, roots, workdir):
                 if changed(report):
                     raise SystemExit('the no-op re-run of data_plane changed something: %s' % report['stats'])
                 times['noop'].append(elapsed)
+                runs['noop'] = module_runs(report)
+                if 'ref' in roots:
+                    # the collection at REF on the lab this one converged: the same state, so a no-op too
+                    elapsed, report = plays.run('multinic.routing.data_plane', plays.strategy(), root=roots['ref'])
+                    if changed(report):
+                        raise SystemExit('the no-op re-run of data_plane at %s changed something: %s'
+                                         % (args.baseline_ref, report['stats']))
+                    times['noop@ref'].append(elapsed)
+                    runs['noop@ref'] = module_runs(report)
             elapsed, report = plays.run('multinic.routing.reachability', reach)
             times['reach'].append(elapsed)
             runs['reach'] = module_runs(report, 'multinic.routing.route_lookup')
@@ -238,10 +262,14 @@ def bench_size(zones, args, roots, workdir):
         zones, up, args.flavour, args.connection, args.strategy, ' '.join('%.2f' % x for x in os.getloadavg())))
     print(line('ping', times['ping'], ping))
     if times['converge']:
-        print(line('converge', times['converge'], ping, '  %.2fx ping per worker, %d changed' % (
-            median(times['converge']) / ping / zones, first_changed)))
-    if times['noop']:
-        print(line('no-op', times['noop'], ping, '  %.2fx ping per worker' % (median(times['noop']) / ping / zones)))
+        print(line('converge', times['converge'], ping, '  %.2fx ping per worker, %d changed, module runs per host: %s' % (
+            median(times['converge']) / ping / zones, first_changed, sorted(set(runs['converge'].values())))))
+    for key, name in (('noop', 'no-op'), ('noop@ref', 'no-op@%s' % args.baseline_ref)):
+        if times[key]:
+            print(line(name[:14], times[key], ping, '  %.2fx ping per worker, module runs per host: %s' % (
+                median(times[key]) / ping / zones, sorted(set(runs[key].values())))))
+    if times['noop'] and times['noop@ref']:
+        print('  no-op over no-op@%s: %.2fx' % (args.baseline_ref, median(times['noop']) / median(times['noop@ref'])))
     for key, name in (('reach', 'reachability'), ('reach@ref', 'reach@%s' % args.baseline_ref)):
         if times[key]:
             per_host = sorted(set(runs[key].values()))
@@ -262,7 +290,7 @@ def main():
     parser.add_argument('--connection', default='ssh', choices=['ssh', 'podman'],
                         help='how Ansible reaches the workers (vpclab.py inventory --connection)')
     parser.add_argument('--strategy', default='source_routing', choices=['custom_routes', 'source_routing', 'netns'])
-    parser.add_argument('--baseline-ref', help='also time the reachability playbook of the collection at this git ref')
+    parser.add_argument('--baseline-ref', help='also time the no-op data_plane and the reachability playbooks of the collection at this git ref')
     parser.add_argument('--reachability-only', action='store_true',
                         help='no data_plane plays: time the reachability role on the lab as it comes up '
                              '(data broken), with reachability_expect=fail')
