@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_unit
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _link
@@ -61,8 +62,8 @@ SPEC = ArgumentSpec(dict(
 def _check(name, params):
     """What each module's run() checks before any I/O."""
     c.check_netns_option(params)
-    if name == 'netns':
-        c.check_netns_name(params['name'], 'name')
+    if name in _boot_apply.STEP_MODULES:    # netns, link, route, rule: the checks of a boot unit's steps
+        _boot_unit.post_validate(name, params)
     elif name == 'rt_table':
         _rt_table.check_name(str(params['name']).strip())
         _rt_table.check_id(params.get('id'))
@@ -70,7 +71,7 @@ def _check(name, params):
         _routing_state.prepare(params)
     elif name == 'boot_unit':
         _boot_unit.validate(params)
-    else:   # link, route, rule, networkd_dropin, nm_profile
+    else:   # networkd_dropin, nm_profile
         MODULES[name].build(params)
 
 
@@ -84,19 +85,15 @@ def validate(params):
     return steps
 
 
-class BatchStep(object):
+class BatchStep(_boot_apply.StepModule):
     """What a module's ``run(module)`` uses of AnsibleModule, for one step: its own params,
     warnings collected; check mode, diff mode and the rest from the batch's module."""
 
     def __init__(self, module, params):
+        super(BatchStep, self).__init__(params)
         self._module = module
-        self.params = params
         self.check_mode = module.check_mode
         self._diff = module._diff
-        self.warnings = []
-
-    def warn(self, msg):
-        self.warnings.append(msg)
 
     def run_command(self, *args, **kwargs):
         return self._module.run_command(*args, **kwargs)
@@ -126,7 +123,7 @@ def run(module):
             failed = dict({'changed': False}, **exc.result)
             failed.update(module=PREFIX + step['module'], failed=True, msg=exc.msg)
             raise ModuleFailure('%s failed: %s' % (label, exc.msg), code=exc.code, failed_step=index,
-                                changed=any(r['changed'] for r in results), results=results + [failed],
+                                changed=any(r.get('changed') for r in results), results=results + [failed],
                                 warnings=warnings)
         warnings.extend('%s: %s' % (label, w) for w in sub.warnings + list(result.pop('warnings', None) or []))
         diff = result.pop('diff', None)
