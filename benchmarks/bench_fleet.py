@@ -184,6 +184,15 @@ CONTROLLER_ACTIONS = frozenset(['ansible.builtin.%s' % name for name in (
     'validate_argument_spec', 'add_host', 'group_by', 'pause', 'include_vars')])
 
 
+def _counted(result, action):
+    """Whether a task's result on a host is a run of ``action`` (None: of any module on the host)."""
+    name = result.get('action')
+    if action:
+        return name == action
+    controller = name in CONTROLLER_ACTIONS or 'ansible.builtin.%s' % name in CONTROLLER_ACTIONS
+    return not controller and not result.get('skipped')
+
+
 def module_runs(report, action=None):
     """Module runs per host: of ``action``, or (None) of every task that ran on the host; a looped
     task counts one per item that ran, a skipped task or item none."""
@@ -191,9 +200,7 @@ def module_runs(report, action=None):
     for play in report['plays']:
         for task in play['tasks']:
             for host, result in task['hosts'].items():
-                name = result.get('action')
-                if name != action if action else (name in CONTROLLER_ACTIONS or 'ansible.builtin.' + str(name)
-                                                   in CONTROLLER_ACTIONS or result.get('skipped')):
+                if not _counted(result, action):
                     continue
                 items = result.get('results')
                 looped = isinstance(items, list) and any(
