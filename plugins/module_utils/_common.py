@@ -46,6 +46,10 @@ def run_module(module, action, needs_pyroute2=True):
         result = action(module)
     except ModuleFailure as exc:
         module.fail_json(msg=exc.msg, **exc.result)
+    if not module.check_mode:
+        # and again at the end: a long run (a network manager's reload, a batch of steps) does
+        # not count against the window the play has before the next module's word
+        _keepalive.extend_all()
     for warning in result.pop('warnings', None) or []:
         module.warn(warning)
     # module.exit_json(**result), written directly for a result holding _exit.JSONRows when

@@ -91,3 +91,18 @@ def test_errors_name_the_attempt_and_the_errno():
     exc = OSError(errno.ENODEV, 'x')
     assert _errors.describe_error(exc, 'moving link ens4') == 'moving link ens4 failed: no such device (ENODEV)'
     assert _errors.describe_error(Exception('boom'), 'x') == 'x failed: boom (error)'
+
+
+def test_a_real_run_moves_armed_rollbacks_deadlines_at_its_start_and_its_end(gate, monkeypatch):
+    """A long run (a reload, a batch) does not eat the window before the next module's word;
+    check mode is no word from the controller."""
+    from ansible_collections.multinic.routing.plugins.module_utils import _keepalive
+    events = []
+    monkeypatch.setattr(_keepalive, 'extend_all', lambda: events.append('extend'))
+    module = Module()
+    module.check_mode = False
+    run(module, lambda m: events.append('action') or {'changed': False})
+    assert events == ['extend', 'action', 'extend']
+    events[:] = []
+    run(Module(), lambda m: events.append('action') or {'changed': False})
+    assert events == ['action']
