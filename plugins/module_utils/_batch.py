@@ -12,17 +12,26 @@ read or written. Then the steps run in order through their modules' ``run(module
 ``BatchStep`` standing in for AnsibleModule (the task's check and diff mode, the real module's
 run_command); the first that fails stops the batch and the task fails naming it, with the
 results of the steps before it.
+
+A rollback arm may be steps[0]: the steps after it run in check mode first, and only when one of
+them would change something (or fails there, or a rollback of that name is armed already) is
+the rollback armed and are they run for real. A run with nothing to change arms nothing, so it
+needs no confirm: one round trip.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_unit
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
+from ansible_collections.multinic.routing.plugins.module_utils import _rollback
+from ansible_collections.multinic.routing.plugins.module_utils import _rollback_run
 from ansible_collections.multinic.routing.plugins.module_utils import _networkd
 from ansible_collections.multinic.routing.plugins.module_utils import _nm
 from ansible_collections.multinic.routing.plugins.module_utils import _route
@@ -31,16 +40,18 @@ from ansible_collections.multinic.routing.plugins.module_utils import _rt_table
 from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils import _steps
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
-from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, ValidationError
 from ansible_collections.multinic.routing.plugins.module_utils._pyroute2 import require_pyroute2
 
-# The modules a step can name: the ones that change something. routing_facts, route_lookup and
-# rollback (whose arm must come before, and its confirm after, the changes) stay tasks of their own.
+# The modules a step can name: the ones that change something, and a rollback's arm as steps[0].
+# routing_facts, route_lookup and a rollback's confirm (after the changes, from the controller)
+# stay tasks of their own.
 MODULES = {
     'boot_unit': _boot_unit,
     'link': _link,
     'netns': _netns,
     'networkd_dropin': _networkd,
+    'rollback': _rollback_run,
     'nm_profile': _nm,
     'route': _route,
     'routing_state': _routing_state,
@@ -71,6 +82,11 @@ def _check(name, params):
         _routing_state.prepare(params)
     elif name == 'boot_unit':
         _boot_unit.validate(params)
+    elif name == 'rollback':
+        if params['state'] != 'armed':
+            raise ValidationError('state=%r: a rollback step can only arm (state=armed); its confirm comes after '
+                                  'the changes, as a task of its own' % (params['state'],))
+        _rollback_run.validate(params)
     else:   # networkd_dropin, nm_profile
         MODULES[name].build(params)
 
@@ -81,6 +97,9 @@ def validate(params):
     for index, step in enumerate(params['steps']):
         name = step['module']
         short = name[len(PREFIX):] if name.startswith(PREFIX) else name
+        if short == 'rollback' and index != 0:
+            raise ValidationError('steps[%d].module=%r: a rollback can only be steps[0] - it arms before the '
+                                  'changes of the steps after it' % (index, name))
         steps.append(_steps.validate_step(index, dict(step, module=short), MODULES, _check))
     return steps
 
@@ -89,10 +108,10 @@ class BatchStep(_boot_apply.StepModule):
     """What a module's ``run(module)`` uses of AnsibleModule, for one step: its own params,
     warnings collected; check mode, diff mode and the rest from the batch's module."""
 
-    def __init__(self, module, params):
+    def __init__(self, module, params, check_mode=None):
         super(BatchStep, self).__init__(params)
         self._module = module
-        self.check_mode = module.check_mode
+        self.check_mode = module.check_mode if check_mode is None else check_mode
         self._diff = module._diff
 
     def run_command(self, *args, **kwargs):
@@ -109,14 +128,12 @@ def _label(index, name):
     return 'steps[%d] (%s%s)' % (index, PREFIX, name)
 
 
-def run(module):
-    steps = validate(module.params)
-    if any(step['module'] not in FILES_ONLY for step in steps):
-        require_pyroute2(module)
+def _run(module, steps, first=0, check_mode=None):
+    """steps (the batch's from index ``first`` on) in order  -> the batch's result."""
     results, warnings, differences, diffs = [], [], [], []
-    for index, step in enumerate(steps):
+    for index, step in enumerate(steps, first):
         label = _label(index, step['module'])
-        sub = BatchStep(module, step['params'])
+        sub = BatchStep(module, step['params'], check_mode)
         try:
             result = MODULES[step['module']].run(sub)
         except ModuleFailure as exc:
@@ -137,4 +154,40 @@ def run(module):
         out['warnings'] = warnings
     if module._diff:
         out['diff'] = diffs
+    return out
+
+
+NOTHING_TO_CHANGE = 'nothing to change: the steps after it found everything as wanted'
+
+
+def _arm_needed(module, steps):
+    """With a rollback as steps[0] (not in check mode): the steps after it, in check mode.
+    -> (True, None) when the rollback must be armed and they must run for real; (False, their
+    result) when none would change anything."""
+    if os.path.exists(_rollback.snapshot_path(steps[0]['params']['name'])):
+        return True, None   # armed before and not confirmed: armed again, so that the confirm after this comes
+    try:
+        dry = _run(module, steps[1:], 1, check_mode=True)
+    except ModuleFailure:
+        return True, None   # the real run reports it, armed
+    return dry['changed'], dry
+
+
+def run(module):
+    steps = validate(module.params)
+    if any(step['module'] not in FILES_ONLY for step in steps):
+        require_pyroute2(module)
+    arm = bool(steps) and steps[0]['module'] == 'rollback'
+    if not arm or module.check_mode:
+        out = _run(module, steps)
+    else:
+        needed, dry = _arm_needed(module, steps)
+        if needed:
+            out = _run(module, steps)
+        else:
+            skipped = {'changed': False, 'module': PREFIX + 'rollback',
+                       'rollback': _rollback_run.view(steps[0]['params']['name'], None, NOTHING_TO_CHANGE)}
+            out = dict(dry, results=[skipped] + dry['results'])
+    if arm:
+        out['rollback'] = out['results'][0]['rollback']
     return out

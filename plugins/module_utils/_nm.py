@@ -284,6 +284,25 @@ def _wait(check, timeout):
         time.sleep(0.2)
 
 
+# A reapply NetworkManager took without making it live (once seen with NetworkManager 1.42, for
+# the second of two NICs reapplied back to back) is issued again after this many seconds.
+REAPPLY_AGAIN = 8
+
+
+def reapply_until(nmcli, interface, check, timeout, again=REAPPLY_AGAIN):
+    """``nmcli device reapply interface``, issued again every ``again`` seconds while check() is
+    false, until ``timeout`` s have passed.  -> how many reapplies it took, or None (never live)."""
+    deadline = time.time() + timeout
+    count = 0
+    while True:
+        nmcli.run('device', 'reapply', interface)
+        count += 1
+        if _wait(check, max(0.0, min(again, deadline - time.time()))):
+            return count
+        if time.time() >= deadline:
+            return None
+
+
 def _built_from_texts(texts, kind):
     """Route/rule dicts (for the kernel check) of recorded texts."""
     out = []
@@ -454,18 +473,23 @@ def run(module):
         _files.remove(path, prune=[RECORD_DIR, STATE_DIR])
 
     if params['reapply'] and live_uuid is not None and (live_uuid in edits or needs_live):
-        nmcli.run('device', 'reapply', interface)
-        result['reapplied'] = True
         # A removed entry replaced by one with the same identity (another gateway, src, ...) stays.
         gone_routes = [g for g in _built_from_texts(removed['routes'], 'routes')
                        if not any(_route.same_identity(g, w) for w in routes)]
         gone_rules = [g for g in _built_from_texts(removed['rules'], 'rules')
                       if not any(_rule.same_identity(g, w) for w in rules)]
-        ok = _wait(lambda: (not present or _kernel_has(routes, rules)) and _kernel_lacks(gone_routes, gone_rules),
-                   params['timeout'])
-        if not ok:
+        count = reapply_until(nmcli, interface,
+                              lambda: (not present or _kernel_has(routes, rules)) and _kernel_lacks(gone_routes, gone_rules),
+                              params['timeout'])
+        result['reapplied'] = True
+        if count is None:
             raise ModuleFailure('NetworkManager did not make the routes and rules of %s live within %d s after '
-                                '`nmcli device reapply %s`; see `journalctl -u NetworkManager`' % (interface, params['timeout'], interface))
+                                '`nmcli device reapply %s` (issued every %d s); see `journalctl -u NetworkManager`'
+                                % (interface, params['timeout'], interface, REAPPLY_AGAIN))
+        if count > 1:
+            result.setdefault('warnings', []).append(
+                'NetworkManager made the entries of %s live only after `nmcli device reapply` was issued %d times'
+                % (interface, count))
         if guard['active']:
             _guard.check_live(
                 guard, routes, 'the profile entries',

@@ -597,6 +597,12 @@ def arm(name, snap, timeout, python):
             shutil.rmtree(snapshot_dir(name), ignore_errors=True)
             raise ModuleFailure('systemd-run could not arm the rollback timer (rc %d): %s' % (proc.returncode, out))
     else:
+        previous = snap.get('timer') or {}
+        if previous.get('kind') == 'process' and previous.get('pid'):
+            try:    # armed again: the process that waited for the earlier deadline goes
+                os.kill(previous['pid'], signal.SIGTERM)
+            except OSError:
+                pass
         snap['timer'] = {'kind': 'process', 'pid': None}
         _write_snapshot(name, snap)
         _keepalive.write(name, snap['deadline'], timeout)

@@ -35,9 +35,17 @@ description:
     M(multinic.routing.boot_unit), M(multinic.routing.link), M(multinic.routing.netns),
     M(multinic.routing.networkd_dropin), M(multinic.routing.nm_profile),
     M(multinic.routing.route), M(multinic.routing.routing_state), M(multinic.routing.rt_table)
-    and M(multinic.routing.rule). M(multinic.routing.rollback) stays a task of its own (its arm
-    must come before the changes and its confirm after them, from the controller), as do the
-    read-only M(multinic.routing.routing_facts) and M(multinic.routing.route_lookup).
+    and M(multinic.routing.rule) - and the arm of a M(multinic.routing.rollback), as the first
+    step only. The read-only M(multinic.routing.routing_facts) and
+    M(multinic.routing.route_lookup) stay tasks of their own, and so does a rollback's confirm
+    (it must come from the controller, after the changes).
+  - B(A rollback arm as the first step is armed only when something is to change.) The steps
+    after it run in check mode first. When none of them would change anything, nothing is armed
+    and they do not run again; RV(rollback) says C(armed=false), and no confirm is needed. When
+    one would change something, or fails in check mode, or a rollback of that name is armed and
+    not confirmed yet (from an earlier run), the rollback is armed and then the steps run for
+    real, so everything they change is restored unless the confirm comes in time. In check mode
+    the steps run once and nothing is armed.
 author:
   - multinic.routing maintainers (@multinic)
 extends_documentation_fragment:
@@ -92,6 +100,25 @@ EXAMPLES = r'''
           rules:
             - {priority: 10001, from: 10.240.64.4, table: 201}
 
+- name: The same, armed to be restored unless confirmed within 120 s (armed only if something is to change)
+  multinic.routing.batch:
+    steps:
+      - module: multinic.routing.rollback
+        params: {name: data-plane, timeout: 120, interfaces: [ens4], tables: ['201']}
+      - module: multinic.routing.routing_state
+        params:
+          routes:
+            - {dest: default, gateway: 10.240.64.1, dev: ens4, src: 10.240.64.4, table: 201}
+          rules:
+            - {priority: 10001, from: 10.240.64.4, table: 201}
+  register: applied
+
+- name: Confirm it from the controller
+  multinic.routing.rollback:
+    name: data-plane
+    state: confirmed
+  when: applied.rollback.armed
+
 - name: The same, taken down
   multinic.routing.batch:
     steps:
@@ -128,6 +155,15 @@ differences:
   type: list
   elements: str
   sample: ['steps[0].absent']
+rollback:
+  description:
+    - With a rollback arm as the first step, the rollback after the task (as
+      M(multinic.routing.rollback) returns it); C(armed=false) with C(reason) when nothing was to
+      change. Confirm it (a M(multinic.routing.rollback) task with O(multinic.routing.rollback#module:state=confirmed))
+      when C(armed) is true.
+  returned: when the first step is a rollback
+  type: dict
+  sample: {name: data-plane, armed: false, reason: 'nothing to change: the steps after it found everything as wanted'}
 failed_step:
   description: The index of the step that failed.
   returned: failure in a step

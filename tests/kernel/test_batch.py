@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import time
 
 import pytest
 
@@ -92,7 +93,7 @@ def test_apply_rerun_and_remove(ns, private_iproute2):
     ({'module': 'rt_table', 'params': {'name': 'other', 'id': 'x'}},
      "steps[2].params.id='x': argument 'id' is of type str"),
     ({'module': 'multinic.routing.rollback', 'params': {}},
-     "steps[2].module='rollback' is not one of boot_unit, link, netns"),
+     "steps[2].module='multinic.routing.rollback': a rollback can only be steps[0]"),
     ({'module': 'networkd_dropin', 'params': {'interface': 'ens4', 'name': 'x', 'colour': 'blue'}},
      "steps[2].params.colour='blue': not an option of multinic.routing.networkd_dropin"),
 ])
@@ -119,3 +120,56 @@ def test_failing_step_stops_the_batch(ns, private_iproute2):
         ('multinic.routing.rt_table', True, False), ('multinic.routing.route', False, True)]
     assert os.path.exists(os.path.join(etc, 'rt_tables.d', 'data.conf'))
     assert [r for r in ns.ip('route', 'show') if r['dst'] in ('10.8.0.0/24', '10.9.0.0/24')] == []
+
+
+@pytest.fixture
+def armed_place(ns, private_iproute2, tmp_path):
+    """(etc, wrap, run directory): module runs inside ``ns``, with a private /etc/iproute2 and a
+    private /run/multinic-routing (the rollback's snapshot and restorer; see test_rollback.py)."""
+    etc, iproute2_wrap = private_iproute2
+    run_dir = tmp_path / 'run'
+    run_dir.mkdir()
+    wrap = ['ip', 'netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+            'mkdir -p /run/multinic-routing && mount --bind "$0" /run/multinic-routing && exec "$@"',
+            str(run_dir)] + iproute2_wrap
+    return etc, wrap, run_dir
+
+
+def test_a_rollback_first_arms_only_when_a_step_changes(ns, armed_place):
+    """The arm as steps[0]: armed before a change (and confirmed after it), nothing armed when
+    nothing is to change, armed again while an earlier arm waits for its confirm."""
+    etc, wrap, run_dir = armed_place
+    arm = {'module': 'multinic.routing.rollback', 'params': {'name': 't', 'timeout': 60, 'interfaces': ['veth0'],
+                                                              'tables': ['201']}}
+    snapshot = run_dir / 'rollback' / 't' / 'snapshot.json'
+
+    first = batch(ns, wrap, [arm] + source_steps(ns))
+    assert first['rc'] == 0 and first['changed'] is True, first
+    assert first['rollback']['armed'] is True and first['results'][0]['rollback']['armed'] is True
+    assert snapshot.exists()
+    assert [(r['src'], r['table']) for r in ns.ip('rule', 'show') if r['priority'] == 1000] == [('10.0.0.1', '201')]
+    done = run_module('rollback', {'name': 't', 'state': 'confirmed'}, wrap=wrap)
+    assert done['rc'] == 0 and done['rollback']['confirmed'] is True, done
+    assert not snapshot.exists()
+
+    before = observe(ns, etc)
+    again = batch(ns, wrap, [arm] + source_steps(ns))
+    assert again['rc'] == 0 and again['changed'] is False, again
+    assert again['rollback']['armed'] is False and 'nothing to change' in again['rollback']['reason']
+    assert [r['module'] for r in again['results']][:2] == ['multinic.routing.rollback', 'multinic.routing.rt_table']
+    assert not snapshot.exists() and observe(ns, etc) == before
+
+    # armed, not confirmed; the same change again (nothing to change) arms it again for its confirm
+    removed = batch(ns, wrap, [arm] + source_steps(ns, 'absent'))
+    assert removed['rc'] == 0 and removed['changed'] is True and removed['rollback']['armed'] is True, removed
+    assert [r for r in ns.ip('rule', 'show') if r['priority'] == 1000] == []
+    rerun = batch(ns, wrap, [arm] + source_steps(ns, 'absent'))
+    assert rerun['rc'] == 0 and rerun['changed'] is False and rerun['rollback']['armed'] is True, rerun
+    assert any('armed before and not confirmed' in str(w) for w in rerun.get('warnings', [])), rerun
+    done = run_module('rollback', {'name': 't', 'state': 'confirmed'}, wrap=wrap)
+    assert done['rc'] == 0 and done['rollback']['confirmed'] is True, done
+    # nothing left armed: the waiting restorer exits and the directory goes (a moment after the confirm)
+    deadline = time.time() + 15
+    while os.listdir(str(run_dir)) and time.time() < deadline:
+        time.sleep(0.2)
+    assert [str(p.relative_to(run_dir)) for p in sorted(run_dir.rglob('*'))] == []

@@ -106,7 +106,11 @@ def test_a_failing_step_stops_the_batch_and_is_named(fake_modules):
 
 
 @pytest.mark.parametrize('steps, needle', [
-    ([{'module': 'multinic.routing.rollback', 'params': {}}], "steps[0].module='rollback' is not one of boot_unit"),
+    ([TABLE, {'module': 'multinic.routing.rollback', 'params': {}}],
+     "steps[1].module='multinic.routing.rollback': a rollback can only be steps[0]"),
+    ([{'module': 'rollback', 'params': {'state': 'confirmed'}}],
+     "steps[0].params.state='confirmed': a rollback step can only arm (state=armed)"),
+    ([{'module': 'rollback', 'params': {'timeout': 1}}], "steps[0].params.timeout=1 is out of range"),
     ([{'module': 'community.general.ufw', 'params': {}}], "steps[0].module='community.general.ufw' is not one of"),
     ([TABLE, {'module': 'route', 'params': {'dest': '10.9.0.1/24', 'gateway': '10.0.1.2'}}],
      "steps[1].params.dest='10.9.0.1/24' has host bits set; the network is 10.9.0.0/24 (step module route)"),
@@ -130,6 +134,68 @@ def test_bad_input_anywhere_fails_before_any_step_runs(fake_modules, steps, need
     assert fake_modules == []
 
 
+ARM = {'module': 'multinic.routing.rollback', 'params': {'name': 'data-plane', 'timeout': 60}}
+
+
+@pytest.fixture
+def fake_rollback(monkeypatch, fake_modules):
+    """A stand-in rollback (the real spec), recording its runs in the same list; no snapshot on disk."""
+
+    class Rollback(object):
+        SPEC = _batch.MODULES['rollback'].SPEC
+
+        def run(self, module):
+            fake_modules.append((module.params, module.check_mode, module._diff))
+            return {'changed': False, 'rollback': {'name': module.params['name'], 'armed': not module.check_mode}}
+
+    monkeypatch.setitem(_batch.MODULES, 'rollback', Rollback())
+    monkeypatch.setattr(_batch.os.path, 'exists', lambda path: False)
+    return fake_modules
+
+
+def runs(ran):
+    return [(p.get('dest') or p['name'], check) for p, check, diff in ran]
+
+
+def test_a_rollback_first_arms_nothing_when_no_step_would_change(fake_rollback):
+    result = _batch.run(FakeModule([ARM, ROUTE]))
+    assert runs(fake_rollback) == [('10.9.0.0/24', True)]          # the step in check mode only; no arm
+    assert result['changed'] is False
+    assert result['rollback'] == {'name': 'data-plane', 'armed': False, 'reason': _batch.NOTHING_TO_CHANGE}
+    assert [r['module'] for r in result['results']] == ['multinic.routing.rollback', 'multinic.routing.route']
+    assert result['warnings'] == ['steps[1] (multinic.routing.route): a word from route']
+
+
+def test_a_rollback_first_is_armed_before_the_steps_that_change(fake_rollback):
+    result = _batch.run(FakeModule([ARM, TABLE, ROUTE]))
+    assert runs(fake_rollback) == [('data', True), ('10.9.0.0/24', True),                  # would change
+                                   ('data-plane', False), ('data', False), ('10.9.0.0/24', False)]
+    assert result['changed'] is True and result['rollback']['armed'] is True
+    assert result['differences'] == ['steps[1].content']
+
+
+def test_a_rollback_first_is_armed_when_a_step_fails_in_check_mode(fake_rollback):
+    bad = {'module': 'route', 'params': {'dest': '10.66.0.0/16', 'gateway': '10.0.1.2'}}
+    with pytest.raises(ModuleFailure) as err:
+        _batch.run(FakeModule([ARM, bad]))
+    assert err.value.msg == 'steps[1] (multinic.routing.route) failed: the kernel said no'
+    assert runs(fake_rollback) == [('10.66.0.0/16', True), ('data-plane', False), ('10.66.0.0/16', False)]
+    assert err.value.result['results'][0]['rollback']['armed'] is True
+
+
+def test_a_rollback_armed_before_is_armed_again_so_that_its_confirm_comes(monkeypatch, fake_rollback):
+    monkeypatch.setattr(_batch.os.path, 'exists', lambda path: path == '/run/multinic-routing/rollback/data-plane/snapshot.json')
+    result = _batch.run(FakeModule([ARM, ROUTE]))
+    assert runs(fake_rollback) == [('data-plane', False), ('10.9.0.0/24', False)]
+    assert result['rollback']['armed'] is True
+
+
+def test_a_rollback_first_in_check_mode_runs_once_and_arms_nothing(fake_rollback):
+    result = _batch.run(FakeModule([ARM, TABLE], check_mode=True))
+    assert runs(fake_rollback) == [('data-plane', True), ('data', True)]
+    assert result['rollback']['armed'] is False and result['changed'] is True
+
+
 def test_pyroute2_is_needed_unless_every_step_writes_files_only(monkeypatch, fake_modules):
     asked = []
     monkeypatch.setattr(_batch, 'require_pyroute2', asked.append)
@@ -151,9 +217,11 @@ def test_documentation_matches_the_argument_spec():
             assert steps['suboptions'][name].get(key) == option.get(key), (name, key)
     assert doc['extends_documentation_fragment'] == ['multinic.routing.netns.ATTRIBUTES']
     listed = set(re.findall(r'M\(multinic\.routing\.(\w+)\)', ' '.join(doc['description'])))
-    assert listed - {'rollback', 'routing_facts', 'route_lookup'} == set(_batch.MODULES)
-    for example in yaml.safe_load(batch.EXAMPLES):
-        for step in example['multinic.routing.batch']['steps']:
-            _batch.validate({'steps': [step]})
+    assert listed - {'routing_facts', 'route_lookup'} == set(_batch.MODULES)
+    examples = yaml.safe_load(batch.EXAMPLES)
+    for example in examples:
+        if 'multinic.routing.batch' in example:
+            _batch.validate({'steps': example['multinic.routing.batch']['steps']})
+    assert sum('multinic.routing.batch' in example for example in examples) == 3
     yaml.safe_load(batch.RETURN)
     assert _batch.SPEC.module_kwargs()['supports_check_mode'] is True

@@ -154,3 +154,36 @@ def test_record_of_someone_else_is_refused(tmp_path):
     path.write_text(u'%s' % json.dumps({'connection': 'u', 'routes': [[4, '10.1.0.0/24 0 table=254']], 'rules': []}))
     assert _nm.load_record(str(path))['connection'] == 'u'
     assert _nm.load_record(str(tmp_path / 'missing.json')) is None
+
+
+class FakeNmcli(object):
+    """Records the nmcli calls; NetworkManager makes the change live after ``live_after`` reapplies."""
+
+    def __init__(self, live_after):
+        self.calls = []
+        self.live_after = live_after
+
+    def run(self, *args):
+        self.calls.append(args)
+
+    def live(self):
+        return self.live_after is not None and len(self.calls) >= self.live_after
+
+
+def test_reapply_once_when_networkmanager_makes_it_live():
+    nmcli = FakeNmcli(live_after=1)
+    assert _nm.reapply_until(nmcli, 'ens4', nmcli.live, timeout=5, again=0.3) == 1
+    assert nmcli.calls == [('device', 'reapply', 'ens4')]
+
+
+def test_reapply_issued_again_when_the_first_is_not_made_live():
+    # the NetworkManager 1.42 case: a reapply taken, its change not live; the next one is
+    nmcli = FakeNmcli(live_after=2)
+    assert _nm.reapply_until(nmcli, 'ens3', nmcli.live, timeout=5, again=0.3) == 2
+    assert nmcli.calls == [('device', 'reapply', 'ens3')] * 2
+
+
+def test_reapply_gives_up_at_the_timeout():
+    nmcli = FakeNmcli(live_after=None)
+    assert _nm.reapply_until(nmcli, 'ens3', nmcli.live, timeout=1, again=0.3) is None
+    assert 3 <= len(nmcli.calls) <= 5
