@@ -6,7 +6,8 @@
 
 PRIVATE: internal to multinic.routing, not a public API.
 
-Read-only: nothing here writes to the kernel or to a file. Routes of the tables asked for are
+Read-only: nothing here writes to the kernel or to a file. ``files`` reads small configuration
+files by path or glob pattern, so that a role's preflight is one module run. Routes of the tables asked for are
 dumped once per table with the table in the request (RTA_TABLE, strict checking), so the kernel
 does the filtering and a big table nobody asked for costs nothing.
 """
@@ -15,7 +16,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import glob
+import os
+
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
+from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure
 from ansible_collections.multinic.routing.plugins.module_utils._exit import JSONRows
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils import _iproute2_names as names
@@ -28,12 +33,14 @@ FACT_NAME = 'multinic_routing'
 HOST = 'host'
 SUBSETS = ['links', 'addresses', 'routes', 'rules', 'managers', 'rp_filter']
 RP_FILTER = '/proc/sys/net/ipv4/conf/%s/rp_filter'
+FILE_MAX = 256 * 1024       # bytes read of one file (configuration files, not data)
 SUBSET_CHOICES = ['all'] + SUBSETS
 
 SPEC = ArgumentSpec(dict(
     netns=dict(type='list', elements='str'),
     tables=dict(type='list', elements='str'),
     gather_subset=dict(type='list', elements='str', default=['all'], choices=SUBSET_CHOICES),
+    files=dict(type='list', elements='str', default=[]),
 ))
 
 
@@ -219,6 +226,38 @@ def gather_one(netns, tables, subset, known, rows=False):
     return data
 
 
+def check_files(patterns):
+    """The files option: absolute paths or glob patterns."""
+    for index, pattern in enumerate(patterns):
+        if not pattern.startswith('/') or '\0' in pattern:
+            raise c.ValidationError('files[%d]=%r is not an absolute path or glob pattern' % (index, pattern))
+    return _unique(patterns)
+
+
+def read_files(patterns):
+    """{pattern: {path: text}} - the regular files each pattern names (a path without * ? [ names
+    one file; a glob its matches, as the shell expands it), UTF-8 (undecodable bytes replaced).
+    A path that is not there is simply not in its pattern's dict."""
+    out = {}
+    for pattern in patterns:
+        paths = sorted(glob.glob(pattern)) if any(ch in pattern for ch in '*?[') else [pattern]
+        found = {}
+        for path in paths:
+            try:
+                if not os.path.isfile(path):
+                    continue
+                with open(path, 'rb') as handle:
+                    data = handle.read(FILE_MAX + 1)
+            except (IOError, OSError) as exc:
+                raise FileFailure('files: reading %s failed: %s' % (path, exc.strerror or exc))
+            if len(data) > FILE_MAX:
+                raise FileFailure('files: %s is larger than the %d bytes this option reads (it is for '
+                                  'configuration files)' % (path, FILE_MAX))
+            found[path] = data.decode('utf-8', 'replace')
+        out[pattern] = found
+    return out
+
+
 def gather(targets, tables=None, subset=None, rows=False):
     """The multinic_routing fact for already validated targets.
 
@@ -240,5 +279,8 @@ def gather(targets, tables=None, subset=None, rows=False):
 
 def run(module):
     targets, tables, subset = build(module.params)
+    patterns = check_files(module.params.get('files') or [])
     facts = gather(targets, tables, subset, rows=True)
+    if patterns:
+        facts['files'] = read_files(patterns)
     return {'changed': False, 'ansible_facts': {FACT_NAME: facts}}

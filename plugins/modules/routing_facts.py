@@ -64,6 +64,20 @@ options:
     elements: str
     default: [all]
     choices: [all, links, addresses, routes, rules, managers, rp_filter]
+  files:
+    description:
+      - Configuration files to read as well, each by its absolute path or a glob pattern
+        (C(/etc/sysctl.d/60-multinic-*)), so that a role learns the host's routing state and its
+        own files in one module run.
+      - Their text is returned in C(ansible_facts.multinic_routing.files), per pattern. A path
+        that is not there (or not a regular file) is left out; the
+        P(multinic.routing.file_text#filter) filter tells that apart from a path no pattern
+        covers.
+      - At most 256 KiB of each file is read; a bigger file fails the task. Bytes that are not
+        UTF-8 are replaced.
+    type: list
+    elements: str
+    default: []
 notes:
   - Every section of every namespace is read at the time of the call, one after the other; they
     are not one atomic snapshot.
@@ -104,6 +118,15 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ ansible_facts.multinic_routing.netns.host.addresses | selectattr('dev', 'eq', 'ens4') | map(attribute='cidr') }}"
 
+- name: The host's addresses and the collection's sysctl files, in one module run
+  multinic.routing.routing_facts:
+    gather_subset: [addresses]
+    files: [/etc/sysctl.d/60-multinic-*]
+  register: found
+- name: Show the source_routing role's file ('' when it is not there)
+  ansible.builtin.debug:
+    msg: "{{ '/etc/sysctl.d/60-multinic-source-routing.conf' | multinic.routing.file_text(found.ansible_facts.multinic_routing.files) }}"
+
 - name: Is there a namespace called data?
   multinic.routing.routing_facts:
     netns: []
@@ -136,6 +159,12 @@ ansible_facts:
           returned: always
           type: dict
           sample: {unspec: 0, default: 253, main: 254, local: 255, data: 201}
+        files:
+          description:
+            - With O(files), each pattern and the text of the files it names, by path.
+          returned: when O(files) is not empty
+          type: dict
+          sample: {/etc/sysctl.d/60-multinic-*: {/etc/sysctl.d/60-multinic-source-routing.conf: "net.ipv4.conf.ens4.rp_filter = 2\n"}}
         netns:
           description:
             - One entry per namespace read, keyed by its name; the host's own namespace is keyed

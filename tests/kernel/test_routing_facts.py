@@ -356,3 +356,21 @@ def test_rp_filter_of_the_namespace_the_module_runs_in(ns):
     assert got == expected and got['veth0'] == 2 and got['veth1'] == 1 and got['all'] == 0
     outside = run_module('routing_facts', {'netns': ns.name, 'gather_subset': ['all']})
     assert 'rp_filter' not in outside['ansible_facts']['multinic_routing']['netns'][ns.name]
+
+
+def test_files_come_with_the_facts_in_one_run(ns, tmp_path):
+    """files: what is on disk (read back with open) by path and by glob, next to the kernel's
+    facts of the same run; the file_text filter's view of it."""
+    (tmp_path / '60-multinic-a.conf').write_text('net.ipv4.conf.veth0.rp_filter = 2\n')
+    (tmp_path / '10-other.conf').write_text('other\n')
+    pattern, missing = str(tmp_path / '60-multinic-*'), str(tmp_path / 'absent.fact')
+    res = run_module('routing_facts', {'gather_subset': ['addresses'], 'files': [pattern, missing]},
+                     wrap=['ip', 'netns', 'exec', ns.name])
+    assert res['rc'] == 0 and res['changed'] is False, res
+    got = res['ansible_facts']['multinic_routing']
+    assert got['files'] == {pattern: {str(tmp_path / '60-multinic-a.conf'): (tmp_path / '60-multinic-a.conf').read_text()},
+                            missing: {}}
+    assert '10.0.0.1/24' in [a['cidr'] for a in got['netns']['host']['addresses']]
+    from ansible_collections.multinic.routing.plugins.filter.file_text import file_text
+    assert file_text(str(tmp_path / '60-multinic-b.conf'), got['files']) == ''
+    assert file_text(str(tmp_path / '10-other.conf'), got['files']) is None

@@ -21,6 +21,7 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.multinic.routing.plugins.filter.file_text import file_text
 from ansible_collections.multinic.routing.plugins.filter.first_host import first_host
 from ansible_collections.multinic.routing.plugins.filter.ip_network import ip_network
 from ansible_collections.multinic.routing.plugins.filter.persistence import persistence
@@ -200,4 +201,39 @@ def test_step():
 def test_step_refuses(params, module, needle):
     with pytest.raises(AnsibleFilterError) as err:
         step(params, module)
+    assert needle in str(err.value)
+
+
+FILES = {
+    '/etc/ansible/facts.d/multinic_data_plane.fact': {'/etc/ansible/facts.d/multinic_data_plane.fact': '{"strategy": "netns"}'},
+    '/etc/sysctl.d/60-multinic-*': {'/etc/sysctl.d/60-multinic-source-routing.conf': 'net.ipv4.conf.ens4.rp_filter = 2\n'},
+    '/etc/netplan/60-multinic-*': {},
+}
+
+
+@pytest.mark.parametrize('path, expected', [
+    ('/etc/ansible/facts.d/multinic_data_plane.fact', '{"strategy": "netns"}'),     # read
+    ('/etc/sysctl.d/60-multinic-source-routing.conf', 'net.ipv4.conf.ens4.rp_filter = 2\n'),
+    ('/etc/sysctl.d/60-multinic-other.conf', ''),                                   # covered, not there
+    ('/etc/netplan/60-multinic-source-routing.yaml', ''),
+    ('/etc/sysctl.d/99-local.conf', None),                                          # not covered
+    ('/etc/sysctl.d/sub/60-multinic-x.conf', None),                                 # * does not cross /
+    ('/etc/ansible/facts.d/other.fact', None),
+])
+def test_file_text(path, expected):
+    assert file_text(path, FILES) == expected
+
+
+def test_file_text_hidden_files_as_glob_sees_them():
+    assert file_text('/etc/sysctl.d/.60-multinic-x', {'/etc/sysctl.d/*': {}}) is None
+    assert file_text('/etc/sysctl.d/.60-multinic-x', {'/etc/sysctl.d/.*': {}}) == ''
+
+
+@pytest.mark.parametrize('path, files, needle', [
+    ('etc/x', FILES, "'etc/x' is not an absolute path"),
+    ('/etc/x', ['/etc/x'], 'files must be ansible_facts.multinic_routing.files'),
+])
+def test_file_text_refuses(path, files, needle):
+    with pytest.raises(AnsibleFilterError) as err:
+        file_text(path, files)
     assert needle in str(err.value)

@@ -13,7 +13,7 @@ import yaml
 
 from ansible_collections.multinic.routing.plugins.doc_fragments.netns import ModuleDocFragment
 from ansible_collections.multinic.routing.plugins.module_utils import _facts
-from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, ValidationError
 from ansible_collections.multinic.routing.plugins.modules import routing_facts
 
 
@@ -69,6 +69,40 @@ def test_rp_filter_all_default_and_each_interface(tmp_path):
     assert found == {'all': 0, 'default': 1, 'lo': 0, 'ens4': 2}
 
 
+def test_files_by_path_and_glob(tmp_path):
+    (tmp_path / 'sysctl.d').mkdir()
+    (tmp_path / 'sysctl.d' / '60-multinic-a.conf').write_text('a = 1\n')
+    (tmp_path / 'sysctl.d' / '60-multinic-b.conf').write_bytes(b'b = \xff\n')
+    (tmp_path / 'sysctl.d' / '60-multinic-dir').mkdir()
+    (tmp_path / 'sysctl.d' / '99-other.conf').write_text('x\n')
+    (tmp_path / 'fact').write_text('{}\n')
+    glob, fact, missing = str(tmp_path / 'sysctl.d' / '60-multinic-*'), str(tmp_path / 'fact'), str(tmp_path / 'nope')
+    assert _facts.read_files(_facts.check_files([glob, fact, missing, fact])) == {
+        glob: {str(tmp_path / 'sysctl.d' / '60-multinic-a.conf'): 'a = 1\n',
+               str(tmp_path / 'sysctl.d' / '60-multinic-b.conf'): 'b = \ufffd\n'},     # a directory is not read
+        fact: {fact: '{}\n'},
+        missing: {},
+    }
+
+
+def test_files_too_big_or_unreadable_fail_naming_the_file(tmp_path):
+    big = tmp_path / 'big'
+    big.write_bytes(b'x' * (_facts.FILE_MAX + 1))
+    with pytest.raises(ModuleFailure) as err:
+        _facts.read_files([str(big)])
+    assert '%s is larger than the %d bytes' % (big, _facts.FILE_MAX) in err.value.msg
+
+
+@pytest.mark.parametrize('files, needle', [
+    (['etc/x'], "files[0]='etc/x' is not an absolute path or glob pattern"),
+    (['/etc/x', 'x\0'], "files[1]='x\\x00' is not an absolute path"),
+])
+def test_files_must_be_absolute(files, needle):
+    with pytest.raises(ValidationError) as err:
+        _facts.check_files(files)
+    assert needle in err.value.msg
+
+
 @pytest.mark.parametrize('args, needle', [
     (dict(netns=['a/b']), "netns='a/b'"),
     (dict(netns=['..']), "netns='..'"),
@@ -111,5 +145,5 @@ def test_documentation_matches_the_argument_spec():
     yaml.safe_load(routing_facts.EXAMPLES)
     returned = yaml.safe_load(routing_facts.RETURN)
     fact = returned['ansible_facts']['contains']['multinic_routing']
-    assert set(fact['contains']) == {'namespaces', 'table_names', 'netns'}
+    assert set(fact['contains']) == {'namespaces', 'table_names', 'netns', 'files'}
     assert set(fact['sample']['netns']['host']) == {'links', 'addresses', 'routes', 'rules', 'managers', 'rp_filter'}
