@@ -100,17 +100,15 @@ EXAMPLES = r'''
           rules:
             - {priority: 10001, from: 10.240.64.4, table: 201}
 
-- name: The same, armed to be restored unless confirmed within 120 s (armed only if something is to change)
+- name: Routes to the other zones, restored unless confirmed within 120 s (armed only if one is to change)
   multinic.routing.batch:
     steps:
       - module: multinic.routing.rollback
-        params: {name: data-plane, timeout: 120, interfaces: [ens4], tables: ['201']}
-      - module: multinic.routing.routing_state
-        params:
-          routes:
-            - {dest: default, gateway: 10.240.64.1, dev: ens4, src: 10.240.64.4, table: 201}
-          rules:
-            - {priority: 10001, from: 10.240.64.4, table: 201}
+        params: {name: data-plane, timeout: 120, interfaces: [ens4]}
+      - module: multinic.routing.route
+        params: {dest: 10.240.128.0/24, gateway: 10.240.64.1, dev: ens4}
+      - module: multinic.routing.route
+        params: {dest: 10.240.192.0/24, gateway: 10.240.64.1, dev: ens4}
   register: applied
 
 - name: Confirm it from the controller

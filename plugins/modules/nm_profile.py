@@ -66,7 +66,11 @@ options:
     type: bool
     default: true
   timeout:
-    description: Seconds to wait for the kernel to hold the entries after the reapply.
+    description:
+      - Seconds to wait for the kernel to hold the entries after the reapply. While it does not,
+        C(nmcli device reapply) is issued again every 8 seconds (NetworkManager 1.42 was seen to
+        take a reapply right after another NIC's without making it live); a task that needed
+        more than one says so in a warning.
     type: int
     default: 30
 notes:

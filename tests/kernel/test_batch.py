@@ -139,8 +139,8 @@ def test_a_rollback_first_arms_only_when_a_step_changes(ns, armed_place):
     """The arm as steps[0]: armed before a change (and confirmed after it), nothing armed when
     nothing is to change, armed again while an earlier arm waits for its confirm."""
     etc, wrap, run_dir = armed_place
-    arm = {'module': 'multinic.routing.rollback', 'params': {'name': 't', 'timeout': 60, 'interfaces': ['veth0'],
-                                                              'tables': ['201']}}
+    arm = {'module': 'multinic.routing.rollback',
+           'params': {'name': 't', 'timeout': 60, 'interfaces': ['veth0'], 'tables': ['201']}}
     snapshot = run_dir / 'rollback' / 't' / 'snapshot.json'
 
     first = batch(ns, wrap, [arm] + source_steps(ns))
