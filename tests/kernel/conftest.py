@@ -227,6 +227,14 @@ def ns2(netns_factory):
     return netns_factory()
 
 
+def private_run_wrap(ns, run_dir):
+    """The wrap for module runs inside ``ns`` with ``run_dir`` bind-mounted on
+    /run/multinic-routing (a rollback's snapshot, library and restorer, private to the test)."""
+    return ['ip', 'netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+            'mkdir -p /run/multinic-routing && mount --bind "$0" /run/multinic-routing && exec "$@"',
+            str(run_dir)]
+
+
 @pytest.fixture
 def private_iproute2():
     """A private copy of /etc/iproute2 seen only by the commands wrapped with it.

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from .conftest import check_run_rerun, run_module
+from .conftest import check_run_rerun, private_run_wrap, run_module
 
 
 @pytest.fixture(autouse=True)
@@ -129,9 +129,7 @@ def armed_place(ns, private_iproute2, tmp_path):
     etc, iproute2_wrap = private_iproute2
     run_dir = tmp_path / 'run'
     run_dir.mkdir()
-    wrap = ['ip', 'netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c',
-            'mkdir -p /run/multinic-routing && mount --bind "$0" /run/multinic-routing && exec "$@"',
-            str(run_dir)] + iproute2_wrap
+    wrap = private_run_wrap(ns, run_dir) + iproute2_wrap
     return etc, wrap, run_dir
 
 

@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from .conftest import run_module, sh
+from .conftest import private_run_wrap, run_module, sh
 
 TIMEOUT = 12     # long enough for the change to be made under a loaded CI before it fires
 
@@ -33,9 +33,7 @@ def place(ns, tmp_path):
     etc = tmp_path / 'etc'
     etc.mkdir()
     (etc / 'kept.conf').write_text('before\n')
-    wrap = ['ip', 'netns', 'exec', ns.name, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c',
-            'mkdir -p /run/multinic-routing && mount --bind "$0" /run/multinic-routing && exec "$@"',
-            str(run_dir)]
+    wrap = private_run_wrap(ns, run_dir)
     ns.wait_ready()
     return wrap, run_dir, etc
 
