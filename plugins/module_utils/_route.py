@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
 import ipaddress
 
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
@@ -339,7 +340,13 @@ def write(nl, step, wanted, current):
     if step['write'] == 'replace':
         nl.replace_route(wanted)
     elif step['write'] == 'delete':
-        nl.delete_route(current)
+        try:
+            nl.delete_route(current)
+        except NetlinkFailure as exc:
+            # gone since it was read (a network manager removing the route it kept, after its
+            # reload): absent, as wanted
+            if exc.code != errno.ESRCH:
+                raise
 
 
 def predicted(nl, step, wanted, current):

@@ -7,10 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import errno
+
 import pytest
 
 from ansible_collections.multinic.routing.plugins.module_utils import _route
-from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import NetlinkFailure, ValidationError
 
 
 def params(**args):
@@ -226,3 +228,19 @@ def test_check_mode_predicts_the_kernels_view(monkeypatch):
     assert res['route']['dev'] == 'veth0' and fake.calls == []
     res = _route.run(FakeModule(dict(dest='2001:db8::/64', type='blackhole', netns='x'), check_mode=True))
     assert res['route']['dev'] == 'lo' and res['route']['scope'] == 'global'
+
+
+class RefusingNetlink(object):
+    def __init__(self, code):
+        self.code = code
+
+    def delete_route(self, route):
+        raise NetlinkFailure('deleting route %s from table 254 failed' % route['dest'], self.code)
+
+
+def test_a_delete_the_kernel_finds_nothing_to_do_for_is_done_any_other_error_fails():
+    route = {'dest': '10.9.0.0/24', 'table': 254}
+    _route.write(RefusingNetlink(errno.ESRCH), {'write': 'delete'}, None, route)     # gone already: absent
+    with pytest.raises(NetlinkFailure) as err:
+        _route.write(RefusingNetlink(errno.EPERM), {'write': 'delete'}, None, route)
+    assert err.value.code == errno.EPERM
