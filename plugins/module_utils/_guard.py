@@ -182,6 +182,23 @@ def settled(state, settle=SETTLE, clock=time.time, sleep=time.sleep):
     return found
 
 
+def moved_after_write(nl, state, settle=SETTLE, clock=time.time, sleep=time.sleep):
+    """moved() after the task's own route and rule writes. A write of routes and rules cannot
+    take the local address away, so when it is gone, a network manager is reconfiguring the
+    link at that moment (it drops its DHCP address and routes and takes them again - after a
+    reload an earlier step asked for): then the path is looked at again for up to ``settle``
+    seconds while it stays moved. A path the writes moved, the address still there, is
+    answered at once."""
+    found = moved(nl, state)
+    if found is None or _lookup.is_local(nl, state['local']):
+        return found
+    deadline = clock() + settle
+    while found is not None and clock() < deadline:
+        sleep(0.2)
+        found = moved(nl, state)
+    return found
+
+
 def check_live(state, routes, what, put_back):
     """After a network manager made the task's configuration live: when that moved the path,
     ``put_back()`` the configuration as it was and fail, naming the route of ``routes`` that

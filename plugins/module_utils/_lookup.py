@@ -91,7 +91,8 @@ def describe_query(query):
     return ' '.join(words)
 
 
-def _is_local(nl, address):
+def is_local(nl, address):
+    """Whether ``address`` is an address of the namespace ``nl`` works in."""
     return any(item['address'] == address for item in nl.addresses())
 
 
@@ -101,7 +102,7 @@ def explain(nl, query, exc):
     dst = query['dst']
     if code == errno.ENETUNREACH:
         why = 'no route to %s: the tables the policy rules select have no route for it' % dst
-        if query.get('src') and not query.get('iif') and not _is_local(nl, query['src']):
+        if query.get('src') and not query.get('iif') and not is_local(nl, query['src']):
             why = ('src=%s is not an address of %s, and the kernel answers "network is '
                    'unreachable" for a locally sent packet from a foreign address (give iif as '
                    'well to look up a forwarded packet)' % (query['src'], nl.where))

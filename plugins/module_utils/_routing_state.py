@@ -323,7 +323,7 @@ def _guarded_write(nl, steps, state, routes, rules):
     _write(nl, steps)
     if not state['active']:
         return
-    moved = _guard.moved(nl, state)
+    moved = _guard.moved_after_write(nl, state)
     if moved is None:
         return
     after, now = moved

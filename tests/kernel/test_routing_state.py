@@ -228,6 +228,61 @@ def test_guard_undoes_a_change_that_moves_the_management_path(ns):
     assert state(ns) == before
 
 
+def _armed(nl):
+    from ansible_collections.multinic.routing.plugins.module_utils import _guard
+    state = dict(active=False, reason=None, peer=PEER, local=LOCAL, source='test', path=None)
+    _guard.arm(nl, state)
+    assert state['active'] and state['path']['dev'] == 'veth0', state
+    return state
+
+
+def test_guard_waits_while_a_network_manager_takes_the_local_address_again(ns):
+    """After the task's writes the session's own address is gone - a network manager that an
+    earlier step reloaded drops its DHCP address and takes it again: not a move of the writes
+    (they cannot remove an address); the guard looks again until the path is back."""
+    import threading
+    from ansible_collections.multinic.routing.plugins.module_utils import _guard, _netlink
+    with _netlink.Netlink(ns.name) as nl:
+        state = _armed(nl)
+        ns.run('addr', 'del', LOCAL + '/24', 'dev', 'veth0')
+        back = threading.Timer(1.0, ns.run, ('addr', 'add', LOCAL + '/24', 'dev', 'veth0'))
+        back.start()
+        try:
+            assert _guard.moved(nl, state)[1].startswith('no way at all'), 'the address is gone now'
+            assert _guard.moved_after_write(nl, state, settle=10) is None
+        finally:
+            back.join()
+    assert ip_route_get(ns.name, PEER, 'from', LOCAL)[:3] == ('veth0', None, LOCAL)
+
+
+def test_guard_gives_up_on_an_address_that_stays_gone(ns):
+    from ansible_collections.multinic.routing.plugins.module_utils import _guard, _netlink
+    import time
+    naps = []
+
+    def nap(seconds):
+        naps.append(seconds)
+        time.sleep(seconds)
+
+    with _netlink.Netlink(ns.name) as nl:
+        state = _armed(nl)
+        ns.run('addr', 'del', LOCAL + '/24', 'dev', 'veth0')
+        found = _guard.moved_after_write(nl, state, settle=1, sleep=nap)
+    assert found is not None and found[0] is None and 'is not an address of' in found[1], found
+    assert 3 <= len(naps) <= 6, naps
+
+
+def test_guard_answers_a_move_of_the_writes_at_once(ns):
+    """The address is there and a route moved the path: no waiting (the undo comes at once)."""
+    from ansible_collections.multinic.routing.plugins.module_utils import _guard, _netlink
+    naps = []
+    with _netlink.Netlink(ns.name) as nl:
+        state = _armed(nl)
+        ns.run('route', 'add', PEER, 'via', '10.0.1.2', 'dev', 'veth1')
+        found = _guard.moved_after_write(nl, state, settle=10, sleep=naps.append)
+    assert found is not None and found[0]['dev'] == 'veth1' and naps == [], (found, naps)
+
+
 def test_guard_unguarded_the_same_change_moves_the_path(ns):
     """The control case: without the guard the same task takes the path away."""
     res = run(ns, routes=WRONG)
