@@ -29,6 +29,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _boot_appl
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_unit
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
 from ansible_collections.multinic.routing.plugins.module_utils import _link
+from ansible_collections.multinic.routing.plugins.module_utils import _local_fact
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
 from ansible_collections.multinic.routing.plugins.module_utils import _rollback
 from ansible_collections.multinic.routing.plugins.module_utils import _rollback_run
@@ -49,6 +50,7 @@ from ansible_collections.multinic.routing.plugins.module_utils._pyroute2 import 
 MODULES = {
     'boot_unit': _boot_unit,
     'link': _link,
+    'local_fact': _local_fact,
     'netns': _netns,
     'networkd_dropin': _networkd,
     'rollback': _rollback_run,
@@ -59,7 +61,7 @@ MODULES = {
     'rule': _rule,
 }
 # Modules that run without pyroute2 (they write files only).
-FILES_ONLY = frozenset(['rt_table'])
+FILES_ONLY = frozenset(['local_fact', 'rt_table'])
 PREFIX = 'multinic.routing.'
 
 SPEC = ArgumentSpec(dict(
@@ -78,6 +80,8 @@ def _check(name, params):
     elif name == 'rt_table':
         _rt_table.check_name(str(params['name']).strip())
         _rt_table.check_id(params.get('id'))
+    elif name == 'local_fact':
+        _local_fact.check(params)
     elif name == 'routing_state':
         _routing_state.prepare(params)
     elif name == 'boot_unit':

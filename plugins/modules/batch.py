@@ -32,7 +32,8 @@ description:
     the failed step's. A step whose module undoes its own change when the management-path guard
     trips (O(multinic.routing.routing_state#module:guard)) does so before the batch stops.
   - The modules a step can name are the ones that change something -
-    M(multinic.routing.boot_unit), M(multinic.routing.link), M(multinic.routing.netns),
+    M(multinic.routing.boot_unit), M(multinic.routing.link), M(multinic.routing.local_fact),
+    M(multinic.routing.netns),
     M(multinic.routing.networkd_dropin), M(multinic.routing.nm_profile),
     M(multinic.routing.route), M(multinic.routing.routing_state), M(multinic.routing.rt_table)
     and M(multinic.routing.rule) - and the arm of a M(multinic.routing.rollback), as the first
@@ -71,7 +72,8 @@ options:
         type: dict
         default: {}
 notes:
-  - pyroute2 is needed on the host unless every step is M(multinic.routing.rt_table).
+  - pyroute2 is needed on the host unless every step is M(multinic.routing.rt_table) or
+    M(multinic.routing.local_fact).
   - With several steps for the same object the later one sees what the earlier one did, as with
     tasks; in check mode nothing is written, so it sees the state before the task.
 seealso:
