@@ -21,6 +21,10 @@ options:
         goes; after the change it asks again. When the device or the source changed, or there
         is no way at all, the change is undone at once and the task fails naming the route or
         rule that moved the path.
+      - A route or rule write cannot take an address away. When O(guard_local) is not an address
+        of the host after the writes - a network manager reconfiguring the link drops its DHCP
+        address and takes it again, after a reload an earlier task or batch step asked for - the
+        path is looked at again for up to 10 seconds, and undone only if it stays moved.
       - The guard is off, and the C(reason) in RV(guard) says why, when neither O(guard_peer) and
         O(guard_local) are given nor C(SSH_CONNECTION) is in the environment of the module
         process or of one of its ancestors (a connection that is not SSH, such as C(local) or a
