@@ -23,7 +23,10 @@ options:
 requirements:
   - pyroute2 0.7.x or 0.9.x on the managed node (Debian 12 C(python3-pyroute2) 0.7.2, or PyPI; Ubuntu 22.04 ships 0.6.4, which is refused)
 notes:
-  - Talks to the kernel over netlink with pyroute2; it does not run C(ip).
+  - Talks to the kernel over netlink; it does not run C(ip). Changes go through pyroute2;
+    questions (dumps, lookups) are read by the collection's own decoder, so a run that only
+    reads - or finds nothing to change - does not import pyroute2, and the read-only
+    M(multinic.routing.routing_facts) and M(multinic.routing.route_lookup) run without it.
   - Changes made at runtime do not survive a reboot by themselves; the roles of this collection
     add persistence.
 '''

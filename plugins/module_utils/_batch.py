@@ -179,14 +179,19 @@ def _arm_needed(module, steps):
 
 def run(module):
     steps = validate(module.params)
-    if any(step['module'] not in FILES_ONLY for step in steps):
-        require_pyroute2(module)
+    netlink = any(step['module'] not in FILES_ONLY for step in steps)
     arm = bool(steps) and steps[0]['module'] == 'rollback'
     if not arm or module.check_mode:
+        if netlink:
+            require_pyroute2(module)
         out = _run(module, steps)
     else:
+        # the check pass only reads (the codec's own decoder): pyroute2 is loaded, and checked,
+        # only when the steps are to run for real
         needed, dry = _arm_needed(module, steps)
         if needed:
+            if netlink:
+                require_pyroute2(module)
             out = _run(module, steps)
         else:
             skipped = {'changed': False, 'module': PREFIX + 'rollback',

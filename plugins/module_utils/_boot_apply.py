@@ -32,12 +32,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _rule
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
 from ansible_collections.multinic.routing.plugins.module_utils._netns_files import netns_exists
-from ansible_collections.multinic.routing.plugins.module_utils._pyroute2 import (
-    HAS_PYROUTE2,
-    MIN_PYROUTE2,
-    PYROUTE2_IMPORT_ERROR,
-    pyroute2_version,
-)
+from ansible_collections.multinic.routing.plugins.module_utils import _pyroute2
 
 STATE_DIR = '/etc/multinic-routing'
 STATE_FORMAT = 1
@@ -253,15 +248,15 @@ def main(argv=None, log=_log):
         except c.ValidationError as exc:
             sys.stderr.write('%s\n%s' % (exc.msg, USAGE))
             return 2
-    if not HAS_PYROUTE2:
-        last = (PYROUTE2_IMPORT_ERROR or '').strip().splitlines()[-1:]
+    if not _pyroute2.load():
+        last = (_pyroute2.PYROUTE2_IMPORT_ERROR or '').strip().splitlines()[-1:]
         log('FAILED: pyroute2 >= %s is not importable by %s (%s)'
-            % ('.'.join(map(str, MIN_PYROUTE2)), sys.executable, ''.join(last)))
+            % ('.'.join(map(str, _pyroute2.MIN_PYROUTE2)), sys.executable, ''.join(last)))
         return 1
-    found = pyroute2_version()
-    if found is not None and found < MIN_PYROUTE2:
+    found = _pyroute2.pyroute2_version()
+    if found is not None and found < _pyroute2.MIN_PYROUTE2:
         log('FAILED: pyroute2 >= %s is required, %s has %s' % (
-            '.'.join(map(str, MIN_PYROUTE2)), sys.executable, '.'.join(map(str, found))))
+            '.'.join(map(str, _pyroute2.MIN_PYROUTE2)), sys.executable, '.'.join(map(str, found))))
         return 1
     failed = total = 0
     for name in names:

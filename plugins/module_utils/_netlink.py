@@ -13,17 +13,19 @@ Design:
 - Sockets are opened inside a named namespace by entering it (setns, _netns_files.Entered)
   only for the time it takes to create the socket, so a missing namespace is an error and is
   NEVER created.
-- Requests are raw rtnetlink messages sent with ``nlm_request``, which behaves the same on
-  pyroute2 0.7.x (thread based) and 0.9.x (asyncio core). The sockets use strict checking so
-  the kernel itself filters route dumps by table (``ip route show table N`` does the same).
+- Questions - dumps of links, addresses, routes and rules, a link by name or index
+  (RTM_GETLINK without a dump), `ip route get` - go on two plain rtnetlink sockets (one for
+  dumps, one for single questions, so that a name asked for while a dump is read does not take
+  the dump's next datagram) and their answers are read by the codec's own decoder: pyroute2 is
+  neither imported nor asked to parse anything (it needs tens of seconds for 100,000 routes).
+  The sockets use strict checking, so the kernel itself filters route dumps by table and
+  protocol (``ip route show table N`` does the same).
+- Changes are pyroute2 messages sent with ``nlm_request``, which behaves the same on pyroute2
+  0.7.x (thread based) and 0.9.x (asyncio core), on pyroute2's socket, opened (and pyroute2
+  imported) on the first change: a run that only reads, or finds nothing to change, never
+  loads pyroute2.
 - A dump the kernel flags "interrupted" (NLM_F_DUMP_INTR) is read again, a bounded number of
   times.
-- Route and rule dumps, which can hold hundreds of thousands of entries that are not the
-  collection's, are not parsed by pyroute2 (it needs tens of seconds for 100,000 routes): they
-  are read as raw bytes from a second, plain rtnetlink socket opened beside pyroute2's in the
-  same namespace, and the codec's small decoder reads only the messages that can be the ones
-  asked for (a route by its prefix, rules by priority). Links are looked up by name or index
-  (RTM_GETLINK without a dump), not by listing them all.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -90,21 +92,49 @@ class Netlink(object):
     def __init__(self, netns=None):
         self.netns = netns
         self._names = None
-        self.raw = None
+        self.raw = self.raw_get = self._ipr = None
         self._seq = 0
         try:
             if netns:
                 with _netns_files.Entered(netns):
-                    self.ipr = _open_socket()
-                    self.raw = _open_raw_socket()
+                    self._open_raw()
             else:
-                self.ipr = _open_socket()
-                self.raw = _open_raw_socket()
+                self._open_raw()
         except NetlinkFailure:
+            self.close()
             raise
-        except (pr.NetlinkError, OSError) as exc:
-            raise NetlinkFailure(describe_error(exc, 'opening netlink in %s' % self.where),
-                                 getattr(exc, 'code', getattr(exc, 'errno', None)))
+        except OSError as exc:
+            self.close()
+            raise NetlinkFailure(describe_error(exc, 'opening netlink in %s' % self.where), exc.errno)
+
+    def _open_raw(self):
+        # two plain sockets: one for dumps, one for single questions (a link's name asked while
+        # a dump is read must not take the dump's next datagram)
+        self.raw = _open_raw_socket()
+        self.raw_get = _open_raw_socket()
+
+    @property
+    def ipr(self):
+        """pyroute2's socket, for changes: imported and opened on the first change, so a run
+        that only reads (or finds nothing to change) never loads pyroute2."""
+        if self._ipr is None:
+            pr.loaded('changing anything in %s' % self.where)
+            try:
+                if self.netns:
+                    with _netns_files.Entered(self.netns):
+                        self._ipr = _open_socket()
+                else:
+                    self._ipr = _open_socket()
+            except NetlinkFailure:
+                raise
+            except (pr.NetlinkError, OSError) as exc:
+                raise NetlinkFailure(describe_error(exc, 'opening netlink in %s' % self.where),
+                                     getattr(exc, 'code', getattr(exc, 'errno', None)))
+        return self._ipr
+
+    @ipr.setter
+    def ipr(self, value):
+        self._ipr = value
 
     @property
     def where(self):
@@ -118,24 +148,21 @@ class Netlink(object):
         return False
 
     def close(self):
-        raw = getattr(self, 'raw', None)
-        if raw is not None:
-            self.raw = None
-            raw.close()
-        ipr = getattr(self, 'ipr', None)
+        for name in ('raw', 'raw_get'):
+            sock = getattr(self, name, None)
+            if sock is not None:
+                setattr(self, name, None)
+                sock.close()
+        ipr = getattr(self, '_ipr', None)
         if ipr is not None:
-            self.ipr = None
+            self._ipr = None
             ipr.close()
 
     # -- raw request -----------------------------------------------------------------------
-    def _request(self, msg, msg_type, flags, action, interrupted=False):
+    def _request(self, msg, msg_type, flags, action):
+        """A pyroute2 request (the changes) -> the kernel's answer."""
         try:
             return list(self.ipr.nlm_request(msg, msg_type=msg_type, msg_flags=flags))
-        except pr.NetlinkDumpInterrupted:
-            if interrupted:
-                raise   # _dump reads it again
-            raise NetlinkFailure('%s in %s failed: the kernel interrupted the answer '
-                                 '(NLM_F_DUMP_INTR)' % (action, self.where), -1)
         except pr.NetlinkError as exc:
             raise NetlinkFailure(describe_error(exc, '%s in %s' % (action, self.where)), exc.code)
         except OSError as exc:
@@ -148,36 +175,10 @@ class Netlink(object):
     # How many dumps had to be read again (NLM_F_DUMP_INTR); tests read it.
     dump_retries = 0
 
-    def _dump(self, msg, msg_type, action):
-        """Every message of a dump, read again when the kernel says it was interrupted.
-
-        The kernel sets NLM_F_DUMP_INTR on a dump when the list changed between two of its
-        parts (links or addresses added or removed meanwhile: a busy host). pyroute2 0.7
-        raises NetlinkDumpInterrupted (error -1) at the end of such a dump, 0.9 passes the
-        flag on silently; both are read again, DUMP_ATTEMPTS times at most.
-        """
-        for attempt in range(DUMP_ATTEMPTS):
-            if attempt:
-                Netlink.dump_retries += 1
-                time.sleep(DUMP_RETRY_DELAY * 2 ** (attempt - 1))
-            try:
-                answer = self._request(msg, msg_type, pr.NLM_F_REQUEST | pr.NLM_F_DUMP, action,
-                                       interrupted=True)
-            except pr.NetlinkDumpInterrupted:
-                continue
-            if any(m['header']['flags'] & NLM_F_DUMP_INTR for m in answer):
-                continue
-            return [m for m in answer if m.get('event') not in ('NLMSG_ERROR', 'NLMSG_DONE')]
-        raise NetlinkFailure(
-            '%s in %s failed: the kernel interrupted the dump %d times in a row because the '
-            'list kept changing while it was read (NLM_F_DUMP_INTR: links, addresses or routes '
-            'being added and removed); nothing was changed, try again'
-            % (action, self.where, DUMP_ATTEMPTS), -1)
-
     def _dump_raw(self, msg, msg_type, action, pick):
         """What ``pick`` keeps of a dump read from the raw socket (see codec.scan).
 
-        Read again when the kernel flags it NLM_F_DUMP_INTR, like _dump(). Nothing but the
+        Read again when the kernel flags it NLM_F_DUMP_INTR. Nothing but the
         items picked is kept, so memory does not grow with the size of the dump.
         """
         for attempt in range(DUMP_ATTEMPTS):
@@ -208,27 +209,39 @@ class Netlink(object):
             'being added and removed); nothing was changed, try again'
             % (action, self.where, DUMP_ATTEMPTS), -1)
 
+    def _get_raw(self, request, msg_type, action, pick):
+        """A single question (no dump) on the second raw socket -> what ``pick`` makes of the
+        answer, or None; the kernel's error as a NetlinkFailure with its errno."""
+        self._seq += 1
+        seq = self._seq
+        try:
+            self.raw_get.send(codec.request_bytes(request, msg_type, pr.NLM_F_REQUEST, seq))
+            while True:
+                found, done, _torn, code = codec.scan(self.raw_get.recv(RAW_RECV_SIZE), seq, pick)
+                if code:
+                    raise NetlinkFailure(describe_error(OSError(code, os.strerror(code)),
+                                                        '%s in %s' % (action, self.where)), code)
+                if found or done:
+                    return found[0] if found else None
+        except (OSError, socket.error) as exc:
+            raise NetlinkFailure(describe_error(exc, '%s in %s' % (action, self.where)), exc.errno)
+
     # -- links -----------------------------------------------------------------------------
     def links(self):
         """Every link: index, name, kind, up, operstate, mtu, mac, master."""
-        result = [codec.decode_link(m)
-                  for m in self._dump(codec.link_dump_msg(), pr.RTM_GETLINK, 'listing links')]
+        result = self._dump_raw(codec.link_dump_msg(), pr.RTM_GETLINK, 'listing links', codec.decode_link_bytes)
         self._names = dict((item['index'], item['name']) for item in result)
         return result
 
     def _get_link(self, msg, what):
         """One link asked for by name or index (RTM_GETLINK, no dump), or None."""
         try:
-            answer = self._request(msg, pr.RTM_GETLINK, pr.NLM_F_REQUEST, 'looking up link %s' % what)
+            return self._get_raw(msg, pr.RTM_GETLINK, 'looking up link %s' % what, codec.decode_link_bytes)
         except NetlinkFailure as exc:
             # no such link; a name the kernel cannot hold (too long) is no link either
             if exc.code in (errno.ENODEV, errno.EINVAL, errno.ERANGE):
                 return None
             raise
-        for m in answer:
-            if m.get('event') == 'RTM_NEWLINK':
-                return codec.decode_link(m)
-        return None
 
     def link_by_name(self, name):
         if not name or '\0' in name:
@@ -288,14 +301,9 @@ class Netlink(object):
     # -- addresses -------------------------------------------------------------------------
     def addresses(self, index=None):
         """Addresses: index, family, address, prefixlen, cidr, scope, label, permanent."""
-        result = []
-        for m in self._dump(codec.address_dump_msg(index), pr.RTM_GETADDR, 'listing addresses'):
-            if index is not None and m['index'] != index:
-                continue
-            address = codec.decode_address(m)
-            if address is not None:
-                result.append(address)
-        return result
+        result = self._dump_raw(codec.address_dump_msg(index), pr.RTM_GETADDR, 'listing addresses',
+                                codec.decode_address_bytes)
+        return [item for item in result if index is None or item['index'] == index]
 
     def add_address(self, index, cidr, broadcast=None, nodad=False):
         """Add (or replace) an address; nodad=True: IPv6 without DAD, like `ip addr add ... nodad`."""
@@ -360,12 +368,11 @@ class Netlink(object):
     def route_get(self, dst, src=None, iif=None, oif=None, fwmark=None):
         """The kernel's answer to `ip route get` as a dict (RTM_GETROUTE)."""
         msg = codec.route_get_msg(dst, self._need_index, src=src, iif=iif, oif=oif, fwmark=fwmark)
-        answer = self._request(msg, pr.RTM_GETROUTE, pr.NLM_F_REQUEST,
-                               'looking up the route to %s' % dst)
-        answer = [m for m in answer if m.get('event') == 'RTM_NEWROUTE']
-        if not answer:
+        found = self._get_raw(msg, pr.RTM_GETROUTE, 'looking up the route to %s' % dst,
+                              lambda buf, start, end: codec.decode_route_get_bytes(buf, start, end, self.name_of))
+        if found is None:
             raise NetlinkFailure('the kernel gave no route to %s in %s' % (dst, self.where))
-        return codec.decode_route_get(answer[0], self.name_of)
+        return found
 
     # -- rules -----------------------------------------------------------------------------
     def rules(self, family=None, priority=None):

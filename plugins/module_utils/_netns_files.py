@@ -48,6 +48,7 @@ def list_netns():
 
 def _named_netns_call(call, name, doing):
     """``pyroute2.netns.create`` / ``remove`` of a name, failing with a message."""
+    pr.loaded('%s network namespace %r' % (doing, name))
     try:
         getattr(pr.pyroute2_netns, call)(name)
     except Exception as exc:

@@ -2,18 +2,23 @@
 # Copyright (c) multinic.routing contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Encode and decode rtnetlink messages: plain dicts in, pyroute2 messages out, and back.
+"""Encode and decode rtnetlink messages: plain dicts in, bytes or pyroute2 messages out, and back.
 
 PRIVATE: this module is internal to the collection; it is not a public API and may change
 without notice.
 
 Pure functions, no socket and no kernel: the session (_netlink) sends what is built here and
 hands back what the kernel answered to be decoded here, so the rest of the collection never
-sees a pyroute2 object. Big dumps (routes, rules) are not parsed by pyroute2: the session reads
-their raw bytes and the small decoder at the end of this file reads only the attributes the
-collection uses, from pyroute2-free bytes, and skips a message as soon as its header or one
-byte pattern shows that it cannot be the one asked for (``route_picker``, ``rule_picker``).
-The result is the same dict ``decode_route`` / ``decode_rule`` make from a pyroute2 message.
+sees a pyroute2 object.
+- Changes (link_msg, address_msg, route_msg, rule_msg, move_link_msg) are pyroute2 messages,
+  sent on pyroute2's socket; building the first one loads pyroute2.
+- Questions (the dumps, a link by name or index, `ip route get`) are raw requests - the family
+  header's bytes and the attributes' bytes (request_bytes) - and their answers are read from
+  the bytes by the small decoder at the end of this file, which reads only the attributes the
+  collection uses and skips a message as soon as its header or one byte pattern shows that it
+  cannot be the one asked for (``route_picker``, ``rule_picker``). So a run that only reads
+  never imports pyroute2, and a dump of 100,000 routes costs what the routes asked for cost.
+  The unit tests hold each decoder to what pyroute2's own parse of the message gives.
 
 Interface names and indexes are resolved by the caller's functions
 (``name_of(index)``, ``index_of(name)``). Tables are read from RTA_TABLE / FRA_TABLE (the
@@ -53,9 +58,11 @@ RTM_F_LOOKUP_TABLE = 0x1000  # route_get: report the table the lookup used, not 
 
 # --------------------------------------------------------------------------- helpers
 
-def _attr(msg, name, default=None):
-    value = msg.get_attr(name)
-    return default if value is None else value
+def _message(kind):
+    """A new pyroute2 message (ifinfmsg, ifaddrmsg, rtmsg, fibmsg) for a change: the first one
+    of a run loads pyroute2."""
+    pr.loaded('changing links, addresses, routes or rules')
+    return getattr(pr, kind)()
 
 
 def _unset_if_all_ones(value):
@@ -92,42 +99,26 @@ def _header_table(table):
 # --------------------------------------------------------------------------- links
 
 def link_dump_msg():
-    msg = pr.ifinfmsg()
-    msg['family'] = socket.AF_UNSPEC
-    return msg
+    """Every link (RTM_GETLINK with NLM_F_DUMP): a raw request (see request_bytes)."""
+    return link_get_msg()
 
 
 def link_get_msg(name=None, index=None):
-    """Ask for one link by name or by index (RTM_GETLINK without NLM_F_DUMP)."""
-    msg = link_dump_msg()
-    if index is not None:
-        msg['index'] = index
-    msg['attrs'] = [['IFLA_IFNAME', name]] if name is not None else []
+    """Ask for one link by name or by index (RTM_GETLINK without NLM_F_DUMP): a raw request."""
+    attrs = [_attr_bytes(IFLA_IFNAME, name.encode('utf-8') + b'\0')] if name is not None else []
+    return _IFINFO.pack(socket.AF_UNSPEC, 0, index or 0, 0, 0), attrs
+
+
+def _ifinfmsg(index):
+    msg = _message('ifinfmsg')
+    msg['family'] = socket.AF_UNSPEC
+    msg['index'] = index
     return msg
-
-
-def decode_link(m):
-    """A link: index, name, kind, up, operstate, mtu, mac, master."""
-    kind = None
-    info = m.get_attr('IFLA_LINKINFO')
-    if info is not None:
-        kind = info.get_attr('IFLA_INFO_KIND')
-    return {
-        'index': m['index'],
-        'name': m.get_attr('IFLA_IFNAME'),
-        'kind': kind,
-        'up': bool(m['flags'] & IFF_UP),
-        'operstate': (m.get_attr('IFLA_OPERSTATE') or 'UNKNOWN'),
-        'mtu': m.get_attr('IFLA_MTU'),
-        'mac': m.get_attr('IFLA_ADDRESS'),
-        'master': m.get_attr('IFLA_MASTER'),
-    }
 
 
 def link_msg(index, state=None, mtu=None):
     """Set admin state ('up'/'down') and/or MTU of a link."""
-    msg = link_dump_msg()
-    msg['index'] = index
+    msg = _ifinfmsg(index)
     if state is not None:
         msg['flags'] = IFF_UP if state == 'up' else 0
         msg['change'] = IFF_UP
@@ -140,8 +131,7 @@ def link_msg(index, state=None, mtu=None):
 
 def move_link_msg(index, netns_fd):
     """Move a link into the namespace of an open namespace file."""
-    msg = link_dump_msg()
-    msg['index'] = index
+    msg = _ifinfmsg(index)
     msg['attrs'] = [['IFLA_NET_NS_FD', netns_fd]]
     return msg
 
@@ -149,41 +139,14 @@ def move_link_msg(index, netns_fd):
 # --------------------------------------------------------------------------- addresses
 
 def address_dump_msg(index=None):
-    msg = pr.ifaddrmsg()
-    msg['family'] = socket.AF_UNSPEC
-    if index is not None:
-        msg['index'] = index
-    return msg
-
-
-def decode_address(m):
-    """An address: index, family, address, prefixlen, cidr, scope, label, broadcast, permanent;
-    None for a family other than IPv4 / IPv6."""
-    family = FAMILY_NUMBERS.get(m['family'])
-    if family is None:
-        return None
-    addr = m.get_attr('IFA_LOCAL') if family == 4 else None
-    addr = addr or m.get_attr('IFA_ADDRESS')
-    flags = m.get_attr('IFA_FLAGS')
-    if flags is None:
-        flags = m['flags']
-    return {
-        'index': m['index'],
-        'family': family,
-        'address': addr,
-        'prefixlen': m['prefixlen'],
-        'cidr': '%s/%d' % (addr, m['prefixlen']),
-        'scope': SCOPE_NAMES.get(m['scope'], m['scope']),
-        'label': m.get_attr('IFA_LABEL'),
-        'broadcast': m.get_attr('IFA_BROADCAST'),
-        'permanent': bool(flags & IFA_F_PERMANENT),
-    }
+    """Every address (of one link: ``index``; RTM_GETADDR with NLM_F_DUMP): a raw request."""
+    return _IFADDR.pack(socket.AF_UNSPEC, 0, 0, 0, index or 0), []
 
 
 def address_msg(index, cidr, broadcast=None, nodad=False):
     addr, length = split_prefix(cidr)
     family = family_of(addr)
-    msg = pr.ifaddrmsg()
+    msg = _message('ifaddrmsg')
     msg['family'] = FAMILIES[family]
     msg['prefixlen'] = length
     msg['index'] = index
@@ -200,48 +163,10 @@ def address_msg(index, cidr, broadcast=None, nodad=False):
 
 def route_dump_msg(family, table=None, proto=None):
     """A route dump of one family; with a table and/or a protocol, the kernel filters (strict
-    checking: ip_valid_fib_dump_req() reads rtm_protocol and RTA_TABLE)."""
-    msg = pr.rtmsg()
-    msg['family'] = FAMILIES[family]
-    if table is not None:
-        msg['table'] = _header_table(table)
-        msg['attrs'] = [['RTA_TABLE', table]]
-    if proto:
-        msg['proto'] = proto
-    return msg
-
-
-def decode_route(m, name_of):
-    family = FAMILY_NUMBERS.get(m['family'], m['family'])
-    metrics = m.get_attr('RTA_METRICS')
-    mtu = metrics.get_attr('RTAX_MTU') if metrics is not None else None
-    nexthops = None
-    multipath = m.get_attr('RTA_MULTIPATH')
-    if multipath:
-        nexthops = []
-        for nh in multipath:
-            nexthops.append({
-                'gateway': nh.get_attr('RTA_GATEWAY'),
-                'dev': name_of(nh['oif']),
-                'weight': nh['hops'] + 1,
-                'onlink': bool(nh['flags'] & RTNH_F_ONLINK),
-            })
-    return {
-        'family': family,
-        'table': _attr(m, 'RTA_TABLE', m['table']),
-        'dest': _prefix(m.get_attr('RTA_DST'), m['dst_len'], family),
-        'metric': _attr(m, 'RTA_PRIORITY', 0),
-        'tos': m['tos'],
-        'type': ROUTE_TYPE_NAMES.get(m['type'], str(m['type'])),
-        'proto': m['proto'],
-        'scope': SCOPE_NAMES.get(m['scope'], str(m['scope'])),
-        'gateway': m.get_attr('RTA_GATEWAY'),
-        'dev': name_of(m.get_attr('RTA_OIF')),
-        'src': m.get_attr('RTA_PREFSRC'),
-        'onlink': bool(m['flags'] & RTNH_F_ONLINK),
-        'mtu': mtu,
-        'nexthops': nexthops,
-    }
+    checking: ip_valid_fib_dump_req() reads rtm_protocol and RTA_TABLE). A raw request."""
+    header = _FAMILY_HDR.pack(FAMILIES[family], 0, 0, 0, 0 if table is None else _header_table(table),
+                              proto or 0, 0, 0, 0)
+    return header, [] if table is None else [_attr_bytes(RTA_TABLE, _U32.pack(table))]
 
 
 def _nexthops(nexthops, index_of):
@@ -262,7 +187,7 @@ def route_msg(route, index_of, identity_only=False):
     family = route['family']
     addr, length = split_prefix(route['dest'])
     table = route['table']
-    msg = pr.rtmsg()
+    msg = _message('rtmsg')
     msg['family'] = FAMILIES[family]
     msg['dst_len'] = length
     msg['tos'] = route.get('tos') or 0
@@ -296,86 +221,40 @@ def route_msg(route, index_of, identity_only=False):
 
 
 def route_get_msg(dst, index_of, src=None, iif=None, oif=None, fwmark=None):
-    """The `ip route get` question (RTM_GETROUTE without dump)."""
+    """The `ip route get` question (RTM_GETROUTE without dump): a raw request."""
     family = family_of(dst)
-    msg = pr.rtmsg()
-    msg['family'] = FAMILIES[family]
-    msg['dst_len'] = 32 if family == 4 else 128
-    if family == 4:
-        # without this flag the IPv4 answer always says table main (`ip route get` sets it);
-        # IPv6 always reports the table and, with strict checking, refuses the flag (EINVAL)
-        msg['flags'] = RTM_F_LOOKUP_TABLE
-    attrs = [['RTA_DST', dst]]
+    af, full = FAMILIES[family], 32 if family == 4 else 128
+    # without RTM_F_LOOKUP_TABLE the IPv4 answer always says table main (`ip route get` sets
+    # it); IPv6 always reports the table and, with strict checking, refuses the flag (EINVAL)
+    header = _FAMILY_HDR.pack(af, full, full if src else 0, 0, 0, 0, 0, 0,
+                              RTM_F_LOOKUP_TABLE if family == 4 else 0)
+    attrs = [_attr_bytes(RTA_DST, socket.inet_pton(af, dst))]
     if src:
-        attrs.append(['RTA_SRC', src])
-        msg['src_len'] = 32 if family == 4 else 128
+        attrs.append(_attr_bytes(RTA_SRC, socket.inet_pton(af, src)))
     if iif:
-        attrs.append(['RTA_IIF', index_of(iif)])
+        attrs.append(_attr_bytes(RTA_IIF, _U32.pack(index_of(iif))))
     if oif:
-        attrs.append(['RTA_OIF', index_of(oif)])
+        attrs.append(_attr_bytes(RTA_OIF, _U32.pack(index_of(oif))))
     if fwmark is not None:
-        attrs.append(['RTA_MARK', fwmark])
-    msg['attrs'] = attrs
-    return msg
-
-
-def decode_route_get(m, name_of):
-    """The kernel's answer to route_get_msg: a route with iif and uid."""
-    route = decode_route(m, name_of)
-    route['iif'] = name_of(m.get_attr('RTA_IIF'))
-    route['uid'] = m.get_attr('RTA_UID')
-    return route
+        attrs.append(_attr_bytes(RTA_MARK, _U32.pack(fwmark)))
+    return header, attrs
 
 
 # --------------------------------------------------------------------------- rules
 
 def rule_dump_msg(family):
-    msg = pr.fibmsg()
+    """Every rule of one family (RTM_GETRULE with NLM_F_DUMP): a raw request."""
+    return _FAMILY_HDR.pack(FAMILIES[family], 0, 0, 0, 0, 0, 0, 0, 0), []
+
+
+def _fibmsg(family):
+    msg = _message('fibmsg')
     msg['family'] = FAMILIES[family]
     return msg
 
 
-def _span(value):
-    if value is None:
-        return None
-    low, high = [int(x) for x in str(value).split(':')]
-    return [low, high]
-
-
-def decode_rule(m):
-    family = FAMILY_NUMBERS.get(m['family'], m['family'])
-
-    def prefix(attr, length):
-        value = m.get_attr(attr)
-        return None if value is None else '%s/%d' % (value, length)
-
-    action = RULE_ACTION_NAMES.get(m['action'], str(m['action']))
-    table = _attr(m, 'FRA_TABLE', m['table'])
-    return {
-        'family': family,
-        'priority': _attr(m, 'FRA_PRIORITY', 0),
-        'from': prefix('FRA_SRC', m['src_len']),
-        'to': prefix('FRA_DST', m['dst_len']),
-        'iif': m.get_attr('FRA_IIFNAME'),
-        'oif': m.get_attr('FRA_OIFNAME'),
-        'fwmark': m.get_attr('FRA_FWMARK'),
-        'fwmask': m.get_attr('FRA_FWMASK'),
-        'ipproto': m.get_attr('FRA_IP_PROTO'),
-        'sport': _span(m.get_attr('FRA_SPORT_RANGE')),
-        'dport': _span(m.get_attr('FRA_DPORT_RANGE')),
-        'uidrange': _span(m.get_attr('FRA_UID_RANGE')),
-        'tos': m['tos'],
-        'table': table if action == 'lookup' else None,
-        'action': action,
-        'goto': m.get_attr('FRA_GOTO'),
-        'suppress_prefixlength': _unset_if_all_ones(m.get_attr('FRA_SUPPRESS_PREFIXLEN')),
-        'invert': bool(m['flags'] & FIB_RULE_INVERT),
-        'proto': m.get_attr('FRA_PROTOCOL'),
-    }
-
-
 def rule_msg(rule):
-    msg = rule_dump_msg(rule['family'])
+    msg = _fibmsg(rule['family'])
     msg['action'] = RULE_ACTIONS[rule.get('action') or 'lookup']
     msg['tos'] = rule.get('tos') or 0
     if rule.get('invert'):
@@ -423,22 +302,35 @@ _U16_PAIR = struct.Struct('=HH')
 _U32_PAIR = struct.Struct('=II')
 _FAMILY_HDR = struct.Struct('=BBBBBBBBI')   # rtmsg / fib_rule_hdr: 8 bytes and a u32 of flags
 _RTNH = struct.Struct('=HBBi')              # rtnexthop: len, flags, hops, ifindex
+_IFINFO = struct.Struct('=BxHiII')          # ifinfomsg: family, type, index, flags, change
+_IFADDR = struct.Struct('=BBBBI')           # ifaddrmsg: family, prefixlen, flags, scope, index
 _NLA_TYPE_MASK = 0x3FFF                     # without NLA_F_NESTED / NLA_F_NET_BYTEORDER
 
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC = 1, 4, 5, 6, 7
-RTA_METRICS, RTA_MULTIPATH, RTA_TABLE = 8, 9, 15
+RTA_DST, RTA_SRC, RTA_IIF, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_PREFSRC = 1, 2, 3, 4, 5, 6, 7
+RTA_METRICS, RTA_MULTIPATH, RTA_TABLE, RTA_MARK, RTA_UID = 8, 9, 15, 16, 25
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_OPERSTATE, IFLA_LINKINFO = 1, 3, 4, 10, 16, 18
+IFLA_INFO_KIND = 1
+IFA_ADDRESS, IFA_LOCAL, IFA_LABEL, IFA_BROADCAST, IFA_FLAGS = 1, 2, 3, 4, 8
+# RFC 2863 operational states, as pyroute2 names IFLA_OPERSTATE
+OPERSTATES = ('UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP')
 RTAX_MTU = 2
 FRA_DST, FRA_SRC, FRA_IIFNAME, FRA_GOTO, FRA_PRIORITY = 1, 2, 3, 4, 6
 FRA_FWMARK, FRA_SUPPRESS_PREFIXLEN, FRA_TABLE, FRA_FWMASK, FRA_OIFNAME = 10, 14, 15, 16, 17
 FRA_UID_RANGE, FRA_PROTOCOL, FRA_IP_PROTO, FRA_SPORT_RANGE, FRA_DPORT_RANGE = 20, 21, 22, 23, 24
 
 
-def request_bytes(msg, msg_type, flags, seq):
-    """A codec message (route_dump_msg, rule_dump_msg) as the bytes to send on a socket."""
-    msg.encode()
-    raw = bytearray(msg.data[:msg['header']['length']])
-    NLMSG_HDR.pack_into(raw, 0, len(raw), msg_type, flags, seq, 0)
-    return bytes(raw)
+def _attr_bytes(kind, payload):
+    """One attribute: its header, ``payload`` and the padding to 4 bytes."""
+    length = _ATTR.size + len(payload)
+    return _ATTR.pack(length, kind) + payload + b'\0' * (-length % 4)
+
+
+def request_bytes(request, msg_type, flags, seq):
+    """A raw request (the family header's bytes, the attributes' bytes: link_get_msg,
+    address_dump_msg, route_dump_msg, route_get_msg, rule_dump_msg) as the bytes to send."""
+    header, attrs = request
+    body = header + b''.join(attrs)
+    return NLMSG_HDR.pack(NLMSG_HDRLEN + len(body), msg_type, flags, seq, 0) + body
 
 
 def scan(buf, seq, pick):
@@ -514,7 +406,8 @@ def _text(buf, where):
 
 
 def decode_route_bytes(buf, off, end, name_of):
-    """decode_route() for a route message read from the socket: the payload in buf[off:end]."""
+    """A route read from the socket (the payload in buf[off:end]): family, table, dest, metric,
+    tos, type, proto, scope, gateway, dev, src, onlink, mtu, nexthops."""
     af, dst_len, _src_len, tos, table, proto, scope, rtype, flags = _FAMILY_HDR.unpack_from(buf, off)
     attrs = _attributes(buf, off + _FAMILY_HDR.size, end)
     get = attrs.get
@@ -560,11 +453,68 @@ def decode_route_bytes(buf, off, end, name_of):
     }
 
 
+def decode_route_get_bytes(buf, off, end, name_of):
+    """The kernel's answer to route_get_msg (decode_route_bytes with iif and uid)."""
+    route = decode_route_bytes(buf, off, end, name_of)
+    attrs = _attributes(buf, off + _FAMILY_HDR.size, end)
+    route['iif'] = name_of(_u32(buf, attrs.get(RTA_IIF)))
+    route['uid'] = _u32(buf, attrs.get(RTA_UID))
+    return route
+
+
+def decode_link_bytes(buf, off, end):
+    """A link read from the socket: index, name, kind, up, operstate, mtu, mac, master."""
+    _af, _type, index, flags, _change = _IFINFO.unpack_from(buf, off)
+    get = _attributes(buf, off + _IFINFO.size, end).get
+    kind = None
+    info = get(IFLA_LINKINFO)
+    if info is not None:
+        kind = _text(buf, _attributes(buf, info[0], info[0] + info[1]).get(IFLA_INFO_KIND))
+    operstate = _u8(buf, get(IFLA_OPERSTATE))
+    mac = get(IFLA_ADDRESS)
+    return {
+        'index': index,
+        'name': _text(buf, get(IFLA_IFNAME)),
+        'kind': kind,
+        'up': bool(flags & IFF_UP),
+        'operstate': OPERSTATES[operstate] if operstate and operstate < len(OPERSTATES) else 'UNKNOWN',
+        'mtu': _u32(buf, get(IFLA_MTU)),
+        'mac': None if mac is None else ':'.join('%02x' % b for b in bytearray(buf[mac[0]:mac[0] + mac[1]])),
+        'master': _u32(buf, get(IFLA_MASTER)),
+    }
+
+
+def decode_address_bytes(buf, off, end):
+    """An address read from the socket: index, family, address, prefixlen, cidr, scope, label,
+    broadcast, permanent; None for a family other than IPv4 / IPv6."""
+    af, prefixlen, flags, scope, index = _IFADDR.unpack_from(buf, off)
+    family = FAMILY_NUMBERS.get(af)
+    if family is None:
+        return None
+    get = _attributes(buf, off + _IFADDR.size, end).get
+    addr = _ip(buf, get(IFA_LOCAL), af) if family == 4 else None
+    addr = addr or _ip(buf, get(IFA_ADDRESS), af)
+    extended = _u32(buf, get(IFA_FLAGS))
+    if extended is not None:
+        flags = extended
+    return {
+        'index': index,
+        'family': family,
+        'address': addr,
+        'prefixlen': prefixlen,
+        'cidr': '%s/%d' % (addr, prefixlen),
+        'scope': SCOPE_NAMES.get(scope, scope),
+        'label': _text(buf, get(IFA_LABEL)),
+        'broadcast': _ip(buf, get(IFA_BROADCAST), af),
+        'permanent': bool(flags & IFA_F_PERMANENT),
+    }
+
+
 def route_picker(family, name_of, dest=None):
     """pick() for scan(): every route, or (dest given) only the routes to exactly ``dest``.
 
     A route to another prefix is skipped on its header byte (dst_len) or on the absence of its
-    RTA_DST bytes; a candidate is decoded whole and compared as decode_route() renders it.
+    RTA_DST bytes; a candidate is decoded whole and compared as decode_route_bytes() renders it.
     """
     if dest is None:
         return lambda buf, off, end: decode_route_bytes(buf, off, end, name_of)
@@ -593,7 +543,9 @@ def _span_bytes(buf, where, pair):
 
 
 def decode_rule_bytes(buf, off, end):
-    """decode_rule() for a rule message read from the socket: the payload in buf[off:end]."""
+    """A rule read from the socket (the payload in buf[off:end]): family, priority, from, to,
+    iif, oif, fwmark, fwmask, ipproto, sport, dport, uidrange, tos, table, action, goto,
+    suppress_prefixlength, invert, proto."""
     af, dst_len, src_len, tos, table, _res1, _res2, action_id, flags = _FAMILY_HDR.unpack_from(buf, off)
     attrs = _attributes(buf, off + _FAMILY_HDR.size, end)
     get = attrs.get

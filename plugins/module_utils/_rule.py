@@ -8,7 +8,7 @@ PRIVATE: internal to multinic.routing, not a public API.
 
 A rule's identity is its family, priority, every selector and its action (with the table for
 ``lookup`` and the target for ``goto``). Everything is normalised to what the kernel reports
-when it dumps the rule (see ``_rtnl_codec.decode_rule``), so comparing the wanted rule with the
+when it dumps the rule (see ``_rtnl_codec.decode_rule_bytes``), so comparing the wanted rule with the
 kernel's is a plain comparison of dicts.
 """
 

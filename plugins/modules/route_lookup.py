@@ -299,7 +299,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _lookup
 
 def main():
     module = AnsibleModule(**_lookup.SPEC.module_kwargs())
-    _common.run_module(module, _lookup.run)
+    _common.run_module(module, _lookup.run, needs_pyroute2=False)
 
 
 if __name__ == '__main__':

@@ -505,7 +505,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _facts
 
 def main():
     module = AnsibleModule(**_facts.SPEC.module_kwargs())
-    _common.run_module(module, _facts.run)
+    _common.run_module(module, _facts.run, needs_pyroute2=False)
 
 
 if __name__ == '__main__':
