@@ -132,10 +132,6 @@ class Netlink(object):
                                      getattr(exc, 'code', getattr(exc, 'errno', None)))
         return self._ipr
 
-    @ipr.setter
-    def ipr(self, value):
-        self._ipr = value
-
     @property
     def where(self):
         return 'namespace %r' % self.netns if self.netns else "the host's namespace"
