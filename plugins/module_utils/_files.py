@@ -2,7 +2,7 @@
 # Copyright (c) multinic.routing contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Files the modules own: the one atomic writer and the one remover.
+"""Files the modules own: the one reader, the one atomic writer and the one remover.
 
 PRIVATE: this module is internal to the collection; it is not a public API and may change
 without notice. Imports nothing but the standard library (the boot-unit applier runs it).
@@ -20,6 +20,18 @@ from ansible_collections.multinic.routing.plugins.module_utils._errors import Fi
 
 FILE_MODE = 0o644
 DIR_MODE = 0o755
+
+
+def read(path):
+    """The text of ``path`` (UTF-8; a byte that is not stays visible as U+FFFD), None when it
+    does not exist. FileFailure names the path and the reason for any other error."""
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8', 'replace')
+    except (IOError, OSError) as exc:
+        if exc.errno == errno.ENOENT:
+            return None
+        raise FileFailure('reading %s failed: %s' % (path, os.strerror(exc.errno) if exc.errno else exc))
 
 
 def make_dirs(directory, mode=DIR_MODE):

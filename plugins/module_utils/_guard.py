@@ -174,11 +174,16 @@ def settled(state, settle=SETTLE, clock=time.time, sleep=time.sleep):
     """moved_quietly(), looked at again for up to ``settle`` seconds while the path is moved: a
     network manager that reconfigures a link drops and takes its DHCP address and routes again
     (a moment with no way at all), which is not a move; a wrong route stays."""
-    found = moved_quietly(state)
+    return _looked_again(lambda: moved_quietly(state), moved_quietly(state), settle, clock, sleep)
+
+
+def _looked_again(look, found, settle, clock, sleep):
+    """``found`` (what ``look()`` gave), and while it is a move, ``look()`` again every 0.2 s
+    for up to ``settle`` seconds -> the last answer (None: the path is back)."""
     deadline = clock() + settle
     while found is not None and clock() < deadline:
         sleep(0.2)
-        found = moved_quietly(state)
+        found = look()
     return found
 
 
@@ -192,11 +197,7 @@ def moved_after_write(nl, state, settle=SETTLE, clock=time.time, sleep=time.slee
     found = moved(nl, state)
     if found is None or _lookup.is_local(nl, state['local']):
         return found
-    deadline = clock() + settle
-    while found is not None and clock() < deadline:
-        sleep(0.2)
-        found = moved(nl, state)
-    return found
+    return _looked_again(lambda: moved(nl, state), found, settle, clock, sleep)
 
 
 def check_live(state, routes, what, put_back):

@@ -62,17 +62,15 @@ def check(params):
     return os.path.join(os.path.normpath(directory), name + '.fact'), text
 
 
-def _read(path):
-    """-> (text or None when absent, (mode, uid, gid) or None)."""
+def _stat(path):
+    """(mode, uid, gid) of ``path``, None when it does not exist."""
     try:
-        with open(path, 'rb') as handle:
-            data = handle.read()
-            st = os.fstat(handle.fileno())
+        st = os.stat(path)
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:
-            return None, None
+            return None
         raise FileFailure('reading %s failed: %s' % (path, os.strerror(exc.errno) if exc.errno else exc))
-    return data.decode('utf-8', 'replace'), (st.st_mode & 0o7777, st.st_uid, st.st_gid)
+    return st.st_mode & 0o7777, st.st_uid, st.st_gid
 
 
 def _wanted_owner():
@@ -94,7 +92,7 @@ def run(module):
     params = module.params
     path, text = check(params)
     directory = os.path.dirname(path)
-    before, st = _read(path)
+    before, st = _files.read(path), _stat(path)
     tracker = DifferenceTracker()
     if params['state'] == 'present':
         owner = _wanted_owner()

@@ -15,7 +15,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import errno
 import os
 import re
 
@@ -25,7 +24,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _files
 from ansible_collections.multinic.routing.plugins.module_utils._common import TABLE_MAX
 from ansible_collections.multinic.routing.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.multinic.routing.plugins.module_utils._differences import DifferenceTracker
-from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ValidationError
+from ansible_collections.multinic.routing.plugins.module_utils._errors import ValidationError
 
 NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+\Z')
 NAME_MAX = 250            # <name>.conf must fit a file name (255 bytes)
@@ -97,16 +96,6 @@ def entries():
     return found
 
 
-def read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError) as exc:
-        if exc.errno == errno.ENOENT:
-            return None
-        raise FileFailure('reading %s failed: %s' % (path, os.strerror(exc.errno)))
-
-
 def content(name, number):
     return HEADER % number + '%d\t%s\n' % (number, name)
 
@@ -136,7 +125,7 @@ def plan_present(name, number):
             raise ValidationError('id=%d is already named %r in %s (line %d); refusing to name '
                                   'it %r as well' % (number, known, where, lineno, name))
     mine = _own_entries(path, name)
-    before = read(path)
+    before = _files.read(path)
     if before is not None and not is_ours(before):
         if [(e[2], e[3]) for e in mine] == [(number, name)]:
             return path, before, before      # someone else's file says the same: leave it theirs
@@ -152,7 +141,7 @@ def is_ours(text):
 
 def plan_absent(name, number):
     path = managed_path(name)
-    before = read(path)
+    before = _files.read(path)
     found = None
     if before is not None:
         mine = _own_entries(path, name)

@@ -523,7 +523,7 @@ def route_picker(family, name_of, dest=None):
     if addr is not None and length:
         packed = socket.inet_pton(FAMILIES[family], addr)
         if packed.strip(b'\0'):
-            needle = _ATTR.pack(4 + len(packed), RTA_DST) + packed
+            needle = _attr_bytes(RTA_DST, packed)      # 4 or 16 bytes: no padding
     first_attr = _FAMILY_HDR.size
 
     def pick(buf, off, end):
