@@ -20,7 +20,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import math
 import os
 import time
 
@@ -45,7 +44,7 @@ def write(name, deadline, timeout):
     path = deadline_path(name)
     tmp = '%s.%d.tmp' % (path, os.getpid())
     with open(tmp, 'w') as handle:
-        handle.write('%.0f %d\n' % (deadline, timeout))
+        handle.write('%.3f %d\n' % (deadline, timeout))
     os.rename(tmp, path)
 
 
@@ -61,7 +60,7 @@ def extend_all(now=None):
         found = read(name)
         if found is None:
             continue
-        deadline = float(math.ceil(now + found[1]))
+        deadline = now + found[1]
         if deadline > found[0]:
             try:
                 write(name, deadline, found[1])

@@ -38,7 +38,6 @@ import fcntl
 import functools
 import glob
 import json
-import math
 import os
 import shutil
 import signal
@@ -54,6 +53,7 @@ from ansible_collections.multinic.routing.plugins.module_utils import _link
 from ansible_collections.multinic.routing.plugins.module_utils import _managers
 from ansible_collections.multinic.routing.plugins.module_utils import _netns
 from ansible_collections.multinic.routing.plugins.module_utils import _networkd
+from ansible_collections.multinic.routing.plugins.module_utils import _pyroute2
 from ansible_collections.multinic.routing.plugins.module_utils._boot_apply import StepModule
 from ansible_collections.multinic.routing.plugins.module_utils._errors import FileFailure, ModuleFailure, NetlinkFailure
 from ansible_collections.multinic.routing.plugins.module_utils._netlink import Netlink
@@ -572,8 +572,9 @@ def install_library(files, python):
 def arm(name, snap, timeout, python):
     """Write the snapshot and start what restores it after ``timeout`` seconds."""
     snap['armed_at'] = time.time()
-    # a whole second (the calendar's resolution), not before armed_at + timeout
-    snap['deadline'] = float(math.ceil(snap['armed_at'] + timeout))
+    # to the millisecond: the timer starts the restorer LEAD seconds early (a whole second, the
+    # calendar's resolution, rounded down) and the restorer waits for the deadline itself
+    snap['deadline'] = round(snap['armed_at'] + timeout, 3)
     snap['name'] = name
     runner = systemd_run()
     if runner:
@@ -679,6 +680,9 @@ def main(argv=None, log=_log):
         if snap is None:
             return 0
         armed_at = snap['armed_at']
+        # imported now, not after the deadline: the reads need no pyroute2, the restore's writes
+        # do (its import is seconds on a busy host); without it they fail one by one, logged
+        _pyroute2.load()
         # the deadline moves while the controller's modules keep running (_keepalive)
         while True:
             found = _keepalive.read(name)

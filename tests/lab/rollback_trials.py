@@ -59,17 +59,58 @@ NAME = 'data-plane'
 SNAPSHOT = '/run/multinic-routing/rollback/%s/snapshot.json' % NAME
 FIRED = '/run/multinic-routing/rollback/%s.fired.json' % NAME
 DEADLINE = '/run/multinic-routing/rollback/%s/deadline' % NAME
-FILES = ('/etc/systemd/network /etc/netplan /etc/NetworkManager /etc/multinic-routing /etc/systemd/system '
-         '/etc/iproute2 /etc/sysctl.d /etc/netns /etc/ansible /usr/local/lib/multinic-routing /usr/local/sbin')
-STATE_SCRIPT = '''
-for f in 4 6; do ip -$f -j route show table all; echo; ip -$f -j rule show; echo; done
-ip -j addr show; echo
-for n in $(ip netns list | cut -d' ' -f1); do echo "netns $n"; ip -n "$n" -j addr show; echo; ip -n "$n" -j route show table all; echo; done
-# rp_filter, where the lab lets it be written (podman mounts /proc/sys read-only unless --sysctl)
-if [ -w /proc/sys/net/ipv4/conf/all/rp_filter ]; then cat /proc/sys/net/ipv4/conf/*/rp_filter | tr '\\n' ' '; echo; fi
-find %s \\( -type f -o -type l \\) 2>/dev/null | sort | while read -r p; do
-  if [ -L "$p" ]; then echo "$p -> $(readlink "$p")"; else echo "$p $(md5sum < "$p")"; fi; done
-''' % FILES
+FILES = ('/etc/systemd/network', '/etc/netplan', '/etc/NetworkManager', '/etc/multinic-routing', '/etc/systemd/system',
+         '/etc/iproute2', '/etc/sysctl.d', '/etc/netns', '/etc/ansible', '/usr/local/lib/multinic-routing', '/usr/local/sbin')
+MARK = '@@multinic-trial-read-end'
+# The worker's state, read by one python3 in the worker: routes of every table, rules, addresses,
+# namespaces and what is in them, rp_filter, the files the strategies write (md5 or link
+# target). `loop UNTIL`: read over and over until UNTIL (seconds since the epoch), each read
+# followed by MARK and the time it ended - no process start per read but the `ip`s.
+READER = r'''
+import glob, hashlib, os, subprocess, sys, time
+FILES = %r
+MARK = %r
+
+def ip(*args):
+    return subprocess.run(('ip',) + args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                          universal_newlines=True, check=False).stdout.strip()
+
+def files():
+    found = []
+    for top in FILES:
+        for root, dirs, names in os.walk(top):
+            found += [os.path.join(root, n) for n in names]
+            found += [os.path.join(root, d) for d in dirs if os.path.islink(os.path.join(root, d))]
+    out = []
+    for path in sorted(found):
+        if os.path.islink(path):
+            out.append('%%s -> %%s' %% (path, os.readlink(path)))
+        elif os.path.isfile(path):
+            with open(path, 'rb') as handle:
+                out.append('%%s %%s' %% (path, hashlib.md5(handle.read()).hexdigest()))
+    return out
+
+def read():
+    out = []
+    for family in ('-4', '-6'):
+        out += [ip(family, '-j', 'route', 'show', 'table', 'all'), ip(family, '-j', 'rule', 'show')]
+    out.append(ip('-j', 'addr', 'show'))
+    for name in sorted(os.listdir('/run/netns')) if os.path.isdir('/run/netns') else ():
+        out += ['netns ' + name, ip('-n', name, '-j', 'addr', 'show'), ip('-n', name, '-j', 'route', 'show', 'table', 'all')]
+    # rp_filter, where the lab lets it be written (podman mounts /proc/sys read-only unless --sysctl)
+    if os.access('/proc/sys/net/ipv4/conf/all/rp_filter', os.W_OK):
+        out.append(' '.join(open(p).read().strip() for p in sorted(glob.glob('/proc/sys/net/ipv4/conf/*/rp_filter'))))
+    return '\n'.join(out + files()) + '\n'
+
+if sys.argv[1:2] == ['loop']:
+    until = float(sys.argv[2])
+    while time.time() < until:
+        sys.stdout.write(read() + '%%s %%.3f\n' %% (MARK, time.time()))
+        sys.stdout.flush()
+        time.sleep(0.05)
+else:
+    sys.stdout.write(read())
+''' % (FILES, MARK)
 PLAY = '''---
 - name: Rollback trial - the change, armed and not confirmed
   hosts: workers
@@ -131,8 +172,14 @@ def _clean(value):
     return value
 
 
+def read_state(worker, *args):
+    return ['podman', 'exec', worker, 'python3', '-c', READER] + list(args)
+
+
 def state(worker):
-    rc, out = podman(worker, STATE_SCRIPT)
+    proc = subprocess.run(read_state(worker), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, check=False)
+    rc, out = proc.returncode, proc.stdout
     if rc != 0:
         raise SystemExit('reading the state of %s failed (%d)' % (worker, rc))
     return normalise(out)
@@ -147,25 +194,47 @@ def wait_until(predicate, seconds):
     return True
 
 
-def timed_state(worker):
-    """(state, when the read ended)."""
-    found = state(worker)
-    return found, time.time()
+def back_at(worker, wanted, until):
+    """When the worker's state is ``wanted`` again: the end of the first read that equals it,
+    reading in a loop in the worker (a podman exec per read costs 0.3 s on a quiet machine, a
+    shell read a process per file: seconds beside other labs' restores); None when no read did
+    by ``until`` (seconds since the epoch)."""
+    proc = subprocess.Popen(read_state(worker, 'loop', '%.3f' % until), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, universal_newlines=True)
+    lines = []
+    try:
+        for line in proc.stdout:
+            if not line.startswith(MARK):
+                lines.append(line)
+                continue
+            if normalise(''.join(lines)) == wanted:
+                return float(line.split()[1])
+            if time.time() > until:
+                return None
+            lines = []
+        return None
+    finally:
+        # the reads in the worker do not end with the podman exec that started them
+        proc.terminate()
+        proc.wait()
+        subprocess.run(['podman', 'exec', worker, 'pkill', '-f', 'multinic-trial-read-end'],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
-def snapshot_times(worker):
+def snapshot_times(worker, finished=False):
     """(armed_at, deadline, fired) of the rollback armed in this trial: from its snapshot and its
     deadline file (the deadline moves with every module run of the collection: the last word
     from the controller + the timeout; fired None), or from its record once it fired (each arm
-    removes the record of an earlier one; fired: when the restorer started)."""
-    rc, out = podman(worker, 'cat %s && echo && cat %s' % (SNAPSHOT, DEADLINE))
+    removes the record of an earlier one; fired: when the restorer started). finished: from the
+    record only, with when the restorer ended as a fourth."""
+    rc, out = (1, '') if finished else podman(worker, 'cat %s && echo && cat %s' % (SNAPSHOT, DEADLINE))
     if rc == 0:
         lines = out.splitlines()
         return json.loads(lines[0])['armed_at'], float(lines[-1].split()[0]), None
     rc, out = podman(worker, 'cat %s' % FIRED)
     if rc == 0:
         data = json.loads(out)
-        return data['armed_at'], data['deadline'], data['started']
+        return (data['armed_at'], data['deadline'], data['started']) + ((data['finished'],) if finished else ())
     return None
 
 
@@ -289,19 +358,15 @@ class Trials(object):
             if after_kill[w] == before[w]:
                 self.fail('trial %d (%s): the change changed nothing on %s (the trial proves nothing)'
                           % (number, strategy, w))
-        # Nothing comes back before the deadline: wait for it, then read every worker at once,
-        # over and over; a worker is back at the END of the first read that equals its state
-        # before (an upper bound: it was back by then).
+        # Nothing comes back before the deadline: wait for it, then read every worker over and
+        # over, in the worker itself (no podman exec per read); a worker is back at the END of
+        # the first read that equals its state before (an upper bound: it was back by then).
         time.sleep(max(0.0, min(t[1] for t in times.values()) - 0.5 - time.time()))
-        back = {}
         last = max(t[1] for t in times.values()) + self.args.grace + 25
         with concurrent.futures.ThreadPoolExecutor(len(self.workers)) as pool:
-            while len(back) < len(self.workers) and time.time() < last:
-                waiting = [w for w in self.workers if w not in back]
-                for w, (now, read_at) in zip(waiting, pool.map(timed_state, waiting)):
-                    if now == before[w]:
-                        back[w] = read_at
-        worst = None
+            found = list(pool.map(lambda w: back_at(w, before[w], last), self.workers))
+        back = dict((w, at) for w, at in zip(self.workers, found) if at is not None)
+        worst, ran = None, []
         for w in self.workers:
             deadline = times[w][1]
             if w in back:
@@ -320,11 +385,16 @@ class Trials(object):
             # the restorer writes its record last (after systemd reloaded its units)
             if not wait_until(lambda w=w: podman(w, 'test -f %s' % FIRED)[0] == 0, 20):
                 self.fail('trial %d (%s): %s is back but the rollback did not record firing' % (number, strategy, w))
-        self.say('trial %2d %-15s killed %4.1f s before the deadline; back after the deadline %s; after the kill %s' % (
-            number, strategy, max(t[1] for t in times.values()) - killed_at,
-            ', '.join('%s %+.1f s' % (w.split('-')[-1], back[w] - times[w][1]) if w in back else '%s never' % w
-                      for w in self.workers),
-            ', '.join('%.1f s' % (back[w] - killed_at) for w in self.workers if w in back)))
+            else:
+                fired = snapshot_times(w, finished=True)
+                ran.append('%s %+.1f..%+.1f s' % (w.split('-')[-1], fired[2] - deadline, fired[3] - deadline))
+        self.say('trial %2d %-15s killed %4.1f s before the deadline; back after the deadline %s; after the kill %s; '
+                 'the restorer ran %s' % (
+                     number, strategy, max(t[1] for t in times.values()) - killed_at,
+                     ', '.join('%s %+.1f s' % (w.split('-')[-1], back[w] - times[w][1]) if w in back else '%s never' % w
+                               for w in self.workers),
+                     ', '.join('%.1f s' % (back[w] - killed_at) for w in self.workers if w in back),
+                     ', '.join(ran) or 'unrecorded'))
         return worst
 
     def confirmed(self, strategy):

@@ -153,7 +153,7 @@ def test_keepalive_moves_deadlines_forward_only(tmp_path, monkeypatch):
     _keepalive.write('b', 5000, 60)
     (tmp_path / 'lib').mkdir()                       # no deadline file: not a rollback
     _keepalive.extend_all(now=1500.2)
-    assert _keepalive.read('a') == (1561.0, 60)      # moved to now + timeout (whole seconds, up)
+    assert _keepalive.read('a') == (1560.2, 60)      # moved to now + timeout (to the millisecond)
     assert _keepalive.read('b') == (5000.0, 60)      # never earlier
     assert _keepalive.read('lib') is None
 
