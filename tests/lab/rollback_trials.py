@@ -64,8 +64,9 @@ FILES = ('/etc/systemd/network', '/etc/netplan', '/etc/NetworkManager', '/etc/mu
 MARK = '@@multinic-trial-read-end'
 # The worker's state, read by one python3 in the worker: routes of every table, rules, addresses,
 # namespaces and what is in them, rp_filter, the files the strategies write (md5 or link
-# target). `loop UNTIL`: read over and over until UNTIL (seconds since the epoch), each read
-# followed by MARK and the time it ended - no process start per read but the `ip`s.
+# target). `loop UNTIL NAMES`: read over and over until UNTIL (seconds since the epoch), each
+# read followed by MARK and the time it ended - no process start per read but the `ip`s; while
+# the namespaces are not NAMES (comma-separated), none is entered.
 READER = r'''
 import glob, hashlib, os, subprocess, sys, time
 FILES = %r
@@ -90,12 +91,17 @@ def files():
                 out.append('%%s %%s' %% (path, hashlib.md5(handle.read()).hexdigest()))
     return out
 
-def read():
+def read(expected=None):
     out = []
     for family in ('-4', '-6'):
         out += [ip(family, '-j', 'route', 'show', 'table', 'all'), ip(family, '-j', 'rule', 'show')]
     out.append(ip('-j', 'addr', 'show'))
-    for name in sorted(os.listdir('/run/netns')) if os.path.isdir('/run/netns') else ():
+    names = sorted(os.listdir('/run/netns')) if os.path.isdir('/run/netns') else []
+    if expected is not None and names != expected:
+        # not the state looked for, whatever is inside: no `ip -n` into a namespace the restorer
+        # is about to delete (a process in it makes it busy, and the restorer keeps it)
+        return '\n'.join(out + ['netns ' + n for n in names]) + '\n'
+    for name in names:
         out += ['netns ' + name, ip('-n', name, '-j', 'addr', 'show'), ip('-n', name, '-j', 'route', 'show', 'table', 'all')]
     # rp_filter, where the lab lets it be written (podman mounts /proc/sys read-only unless --sysctl)
     if os.access('/proc/sys/net/ipv4/conf/all/rp_filter', os.W_OK):
@@ -103,9 +109,9 @@ def read():
     return '\n'.join(out + files()) + '\n'
 
 if sys.argv[1:2] == ['loop']:
-    until = float(sys.argv[2])
+    until, expected = float(sys.argv[2]), [n for n in sys.argv[3].split(',') if n]
     while time.time() < until:
-        sys.stdout.write(read() + '%%s %%.3f\n' %% (MARK, time.time()))
+        sys.stdout.write(read(expected) + '%%s %%.3f\n' %% (MARK, time.time()))
         sys.stdout.flush()
         time.sleep(0.05)
 else:
@@ -199,7 +205,8 @@ def back_at(worker, wanted, until):
     reading in a loop in the worker (a podman exec per read costs 0.3 s on a quiet machine, a
     shell read a process per file: seconds beside other labs' restores); None when no read did
     by ``until`` (seconds since the epoch)."""
-    proc = subprocess.Popen(read_state(worker, 'loop', '%.3f' % until), stdout=subprocess.PIPE,
+    namespaces = ','.join(line.split(' ', 1)[1] for line in wanted.splitlines() if line.startswith('netns '))
+    proc = subprocess.Popen(read_state(worker, 'loop', '%.3f' % until, namespaces), stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, universal_newlines=True)
     lines = []
     try:
@@ -252,6 +259,17 @@ def first_difference(a, b):
                     json.dumps([i for i in xs if i not in ys])[:1500], json.dumps([i for i in ys if i not in xs])[:1500])
             return 'was %s\n   now %s' % (x[:300], y[:300])
     return 'a line more or less'
+
+
+def restorer_view(worker):
+    """What the rollback's record says it could not put back (or that it has not fired)."""
+    rc, out = podman(worker, 'cat %s' % FIRED)
+    if rc != 0:
+        return 'no record of firing'
+    try:
+        return '; '.join(json.loads(out).get('errors') or []) or 'no errors recorded'
+    except ValueError:
+        return 'an unreadable record: %s' % out[:300]
 
 
 def networkd_view(worker):
@@ -373,9 +391,9 @@ class Trials(object):
                 self.worst_after_kill = max(self.worst_after_kill, back[w] - killed_at)
             if w not in back:
                 self.fail('trial %d (%s): %s not back to its state before the change %.0f s after its deadline; '
-                          'first difference:\n   %s\n   networkd:\n%s'
+                          'first difference:\n   %s\n   the restorer: %s\n   networkd:\n%s'
                           % (number, strategy, w, time.time() - deadline, first_difference(before[w], state(w)),
-                             networkd_view(w)))
+                             restorer_view(w), networkd_view(w)))
                 continue
             late = back[w] - deadline
             worst = late if worst is None else max(worst, late)
