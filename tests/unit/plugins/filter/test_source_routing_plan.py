@@ -34,9 +34,9 @@ SETTINGS = {
     'legacy_header': HEADER, 'host': 'worker1'}
 
 
-def facts(ens4=NETWORKD, ens3=NETWORKD, systemd=True, rp=None, files=None, addresses=True):
+def facts(ens4=None, ens3=None, systemd=True, rp=None, files=None, addresses=True):
     links = {}
-    for name, entry in (('ens4', ens4), ('ens3', ens3)):
+    for name, entry in (('ens4', ens4 or NETWORKD), ('ens3', ens3 or NETWORKD)):
         links[name] = dict(entry, network_file=entry['network_file'] % name) if 'network_file' in entry else dict(entry)
     found = [{'family': 4, 'dev': 'ens3', 'cidr': '10.240.0.4/24'}, {'family': 6, 'dev': 'ens4', 'cidr': 'fe80::1/64'},
              {'family': 4, 'dev': 'ens4', 'cidr': '10.240.64.4/24'}] if addresses else []
