@@ -228,21 +228,23 @@ def back_at(worker, wanted, until):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
-def snapshot_times(worker, finished=False):
+def fired_record(worker):
+    """The rollback's record of firing (started, finished, errors, ...), None before it fired."""
+    rc, out = podman(worker, 'cat %s' % FIRED)
+    return json.loads(out) if rc == 0 else None
+
+
+def snapshot_times(worker):
     """(armed_at, deadline, fired) of the rollback armed in this trial: from its snapshot and its
     deadline file (the deadline moves with every module run of the collection: the last word
     from the controller + the timeout; fired None), or from its record once it fired (each arm
-    removes the record of an earlier one; fired: when the restorer started). finished: from the
-    record only, with when the restorer ended as a fourth."""
-    rc, out = (1, '') if finished else podman(worker, 'cat %s && echo && cat %s' % (SNAPSHOT, DEADLINE))
+    removes the record of an earlier one; fired: when the restorer started)."""
+    rc, out = podman(worker, 'cat %s && echo && cat %s' % (SNAPSHOT, DEADLINE))
     if rc == 0:
         lines = out.splitlines()
         return json.loads(lines[0])['armed_at'], float(lines[-1].split()[0]), None
-    rc, out = podman(worker, 'cat %s' % FIRED)
-    if rc == 0:
-        data = json.loads(out)
-        return (data['armed_at'], data['deadline'], data['started']) + ((data['finished'],) if finished else ())
-    return None
+    data = fired_record(worker)
+    return None if data is None else (data['armed_at'], data['deadline'], data['started'])
 
 
 def first_difference(a, b):
@@ -263,13 +265,13 @@ def first_difference(a, b):
 
 def restorer_view(worker):
     """What the rollback's record says it could not put back (or that it has not fired)."""
-    rc, out = podman(worker, 'cat %s' % FIRED)
-    if rc != 0:
-        return 'no record of firing'
     try:
-        return '; '.join(json.loads(out).get('errors') or []) or 'no errors recorded'
-    except ValueError:
-        return 'an unreadable record: %s' % out[:300]
+        data = fired_record(worker)
+    except ValueError as exc:
+        return 'an unreadable record: %s' % exc
+    if data is None:
+        return 'no record of firing'
+    return '; '.join(data.get('errors') or []) or 'no errors recorded'
 
 
 def networkd_view(worker):
@@ -401,11 +403,12 @@ class Trials(object):
                 self.fail('trial %d (%s): %s back %.1f s after the kill, more than the timeout (%d s) + %d s'
                           % (number, strategy, w, back[w] - killed_at, self.args.timeout, self.args.grace))
             # the restorer writes its record last (after systemd reloaded its units)
-            if not wait_until(lambda w=w: podman(w, 'test -f %s' % FIRED)[0] == 0, 20):
+            fired = []
+            if not wait_until(lambda w=w: fired.append(fired_record(w)) or fired[-1] is not None, 20):
                 self.fail('trial %d (%s): %s is back but the rollback did not record firing' % (number, strategy, w))
             else:
-                fired = snapshot_times(w, finished=True)
-                ran.append('%s %+.1f..%+.1f s' % (w.split('-')[-1], fired[2] - deadline, fired[3] - deadline))
+                ran.append('%s %+.1f..%+.1f s' % (w.split('-')[-1], fired[-1]['started'] - deadline,
+                                                  fired[-1]['finished'] - deadline))
         self.say('trial %2d %-15s killed %4.1f s before the deadline; back after the deadline %s; after the kill %s; '
                  'the restorer ran %s' % (
                      number, strategy, max(t[1] for t in times.values()) - killed_at,
