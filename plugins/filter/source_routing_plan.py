@@ -59,6 +59,7 @@ _value:
       then the tables, routes and rules or their removal).
     - C(files) - path to text of the role's files. C(rp) - C(loosen), C(found), C(restore).
       C(files_task) - whether anything of the role's file tasks has to run.
+    - C(report) - each NIC's interface and note (what keeps its tables), for the role's report.
     - C(errors) - the input errors, empty when the role can go on.
   type: dict
 '''
@@ -257,6 +258,7 @@ def source_routing_plan(facts, settings):
             'files': files, 'rp': rp,
             'files_task': rp['loosen'] or bool(files[s['sysctl_file']])
             or files[s['legacy_file']].startswith(s['legacy_header']),
+            'report': '; '.join('%s: %s' % (n['interface'], n['note']) for n in nics),
             'errors': _errors(s, nics)}
 
 

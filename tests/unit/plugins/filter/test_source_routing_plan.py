@@ -66,6 +66,7 @@ def test_nics_on_networkd():
     assert control['rules'] == [{'priority': 1001, 'from': '10.240.0.4', 'table': 202}]
     assert result['kept'] == {'ens4': 'networkd', 'ens3': 'networkd'}
     assert result['errors'] == []
+    assert result['report'] == 'ens4: %s; ens3: %s' % (data['note'], control['note'])
 
 
 def test_present_steps_on_networkd():
