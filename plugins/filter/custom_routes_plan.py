@@ -62,15 +62,14 @@ _value:
   type: dict
 '''
 
-from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
-from ansible.module_utils.six import string_types
 
 from ansible_collections.multinic.routing.plugins.filter.data_plane_errors import address_errors, subnet_errors
 from ansible_collections.multinic.routing.plugins.filter.file_text import file_text
 from ansible_collections.multinic.routing.plugins.filter.first_host import first_host
 from ansible_collections.multinic.routing.plugins.filter.ip_network import ip_network
 from ansible_collections.multinic.routing.plugins.filter.persistence import persistence
+from ansible_collections.multinic.routing.plugins.filter.source_routing_plan import plan_input
 
 SETTINGS = ('state', 'interface', 'subnets', 'gateway', 'persist', 'guard', 'name', 'legacy_file', 'legacy_header',
             'host')
@@ -116,15 +115,7 @@ def _steps(s, routes, backend):
 
 
 def custom_routes_plan(facts, settings):
-    if not isinstance(facts, dict) or not isinstance((facts.get('netns') or {}).get('host'), dict):
-        raise AnsibleFilterError('custom_routes_plan: the input must be ansible_facts.multinic_routing of '
-                                 'multinic.routing.routing_facts (the host namespace gathered)')
-    missing = [k for k in SETTINGS if k not in (settings or {})]
-    if missing:
-        raise AnsibleFilterError('custom_routes_plan: settings lack %s' % ', '.join(missing))
-    s = dict(settings)
-    for key in ('interface', 'gateway'):
-        s[key] = s[key] if isinstance(s[key], string_types) else ('' if s[key] is None else str(s[key]))
+    s = plan_input('custom_routes_plan', facts, settings, SETTINGS, ('interface', 'gateway'))
     legacy = (file_text(s['legacy_file'], facts.get('files') or {}) or '').startswith(s['legacy_header'])
     errors = _input_errors(s)
     if errors:

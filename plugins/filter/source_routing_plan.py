@@ -239,16 +239,25 @@ SETTINGS = ('state', 'interface', 'gateway', 'table', 'table_id', 'priority', 'c
             'rp_filter_loose', 'persist', 'guard', 'sysctl_file', 'name', 'legacy_file', 'legacy_header', 'host')
 
 
-def source_routing_plan(facts, settings):
+def plan_input(name, facts, settings, keys, texts):
+    """A role plan's checks of its input (also custom_routes_plan's): the facts of routing_facts
+    with the host namespace, every setting in ``keys``; returns a copy of the settings with those
+    in ``texts`` as text ('' for None)."""
     if not isinstance(facts, dict) or not isinstance((facts.get('netns') or {}).get('host'), dict):
-        raise AnsibleFilterError('source_routing_plan: the input must be ansible_facts.multinic_routing of '
-                                 'multinic.routing.routing_facts (the host namespace gathered)')
-    missing = [k for k in SETTINGS if k not in (settings or {})]
+        raise AnsibleFilterError('%s: the input must be ansible_facts.multinic_routing of '
+                                 'multinic.routing.routing_facts (the host namespace gathered)' % name)
+    missing = [k for k in keys if k not in (settings or {})]
     if missing:
-        raise AnsibleFilterError('source_routing_plan: settings lack %s' % ', '.join(missing))
+        raise AnsibleFilterError('%s: settings lack %s' % (name, ', '.join(missing)))
     s = dict(settings)
-    for key in ('interface', 'control_interface', 'gateway', 'control_gateway'):
+    for key in texts:
         s[key] = s[key] if isinstance(s[key], string_types) else ('' if s[key] is None else str(s[key]))
+    return s
+
+
+def source_routing_plan(facts, settings):
+    s = plan_input('source_routing_plan', facts, settings, SETTINGS,
+                   ('interface', 'control_interface', 'gateway', 'control_gateway'))
     host = facts['netns']['host']
     nics = _nics(s, host)
     files = dict((p, file_text(p, facts.get('files') or {}) or '') for p in (s['sysctl_file'], s['legacy_file']))
