@@ -149,7 +149,9 @@ class Plays(object):
         env = dict(os.environ)
         env.update(ANSIBLE_COLLECTIONS_PATH=os.pathsep.join(p for p in (root, self.roots['site']) if p),
                    ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_FORKS=str(max(5, self.lab.zones)),
-                   ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_LOCALHOST_WARNING='false',
+                   # kept remote files turn pipelining off (a temporary directory, a copy and an
+                   # exec per module run): a fleet's ansible.cfg pipelines
+                   ANSIBLE_KEEP_REMOTE_FILES='false', ANSIBLE_LOCALHOST_WARNING='false',
                    ANSIBLE_HOST_KEY_CHECKING='false', ANSIBLE_RETRY_FILES_ENABLED='false',
                    PATH=BIN + os.pathsep + env.get('PATH', ''))
         return env
