@@ -16,7 +16,7 @@ description:
   - Checks the C(multinic.routing.data_plane) role's subnets, gateways, interfaces and namespace
     name and returns one message per problem, naming the option and its value; an empty list when
     the input is good.
-  - The role's preflight assert, in Python: as a Jinja template it was compiled again on every host.
+  - The role's preflight assert, in Python; as a Jinja template it was compiled again on every host.
 author:
   - multinic.routing maintainers
 options:
