@@ -66,10 +66,9 @@ from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.multinic.routing.plugins.filter.data_plane_errors import address_errors, subnet_errors
 from ansible_collections.multinic.routing.plugins.filter.file_text import file_text
-from ansible_collections.multinic.routing.plugins.filter.first_host import first_host
 from ansible_collections.multinic.routing.plugins.filter.ip_network import ip_network
 from ansible_collections.multinic.routing.plugins.filter.persistence import persistence
-from ansible_collections.multinic.routing.plugins.filter.source_routing_plan import plan_input
+from ansible_collections.multinic.routing.plugins.filter.source_routing_plan import found_nics, plan_input
 
 SETTINGS = ('state', 'interface', 'subnets', 'gateway', 'persist', 'guard', 'name', 'legacy_file', 'legacy_header',
             'host')
@@ -123,20 +122,17 @@ def custom_routes_plan(facts, settings):
                 'kept': {s['interface']: 'none'}, 'report': '', 'steps': [], 'legacy': legacy, 'errors': errors}
     host = facts['netns']['host']
     iface = s['interface']
-    cidr = next((a['cidr'] for a in host.get('addresses') or ()
-                 if a.get('family') == 4 and a.get('dev') == iface), '')
-    network = ip_network(cidr) if cidr else ''
-    gateway = s['gateway'] or (first_host(cidr) if cidr else '')
-    routes = _routes(s, network, gateway)
+    nic = found_nics(host, [{'interface': iface, 'gateway': s['gateway']}])[0]
+    routes = _routes(s, nic['network'], nic['gateway'])
     links = [link.get('name') for link in host.get('links') or ()]
     how = (persistence(host.get('managers'), [iface], boolean(s['persist'], strict=False))[iface]
            if iface in links else None)
     backend = how['backend'] if s['state'] == 'present' and routes and how else 'none'
-    if not cidr and s['state'] == 'present':
+    if not nic['address'] and s['state'] == 'present':
         errors.append('custom_routes_interface=%s has no IPv4 address on %s (is it the data NIC, and is it in the '
                       "host's namespace?)" % (iface, s['host']))
     report = ('no other zone, no route' if not routes else how['note'] if how else 'runtime only')
-    return {'address': cidr.split('/')[0], 'network': network, 'gateway': gateway, 'routes': routes,
+    return {'address': nic['address'], 'network': nic['network'], 'gateway': nic['gateway'], 'routes': routes,
             'backend': backend, 'kept': {iface: backend}, 'report': report,
             'steps': _steps(s, routes, backend), 'legacy': legacy, 'errors': errors}
 

@@ -100,8 +100,9 @@ def _wanted(s):
     return [n for n in nics if n['interface']]
 
 
-def _found(host, wanted):
-    """Each wanted NIC with its first IPv4 address, subnet and gateway ('' where it has none)."""
+def found_nics(host, wanted):
+    """Each wanted NIC (a dict with ``interface`` and ``gateway``) with its first IPv4 address,
+    subnet and gateway ('' where it has none); also custom_routes_plan's."""
     addresses = [a for a in host.get('addresses') or () if a.get('family') == 4]
     out = []
     for nic in wanted:
@@ -113,7 +114,7 @@ def _found(host, wanted):
 
 
 def _nics(s, host):
-    found = _found(host, _wanted(s))
+    found = found_nics(host, _wanted(s))
     kept = persistence(host.get('managers'), [n['interface'] for n in found], boolean(s['persist'], strict=False))
     present = s['state'] == 'present'
     main_first = boolean(s['main_first'], strict=False)
