@@ -52,33 +52,11 @@ _value:
 import re
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 
-from ansible_collections.multinic.routing.plugins.test.ip_prefix import ip_prefix
+from ansible_collections.multinic.routing.plugins.module_utils._plan_common import address_errors, subnet_errors, text
 
 KEYS = ('subnets', 'gateway', 'control_gateway', 'netns', 'interface', 'control_interface')
 NETNS_NAME = re.compile(r'^[A-Za-z0-9_.-]+$')
-
-
-def _text(value):
-    return u'' if value is None else to_text(value)
-
-
-def subnet_errors(option, subnets):
-    """The problems of a list of IPv4 network prefixes given as ``option`` (also custom_routes')."""
-    if isinstance(subnets, string_types) or not isinstance(subnets, (list, tuple)):
-        return [u'%s=%s must be a list of IPv4 network prefixes' % (option, _text(subnets))]
-    if not subnets:
-        return [u'%s is empty' % option]
-    bad = [_text(s) for s in subnets if not ip_prefix(s, version=4) or _text(s).strip().endswith('/0')]
-    return [u'%s: not IPv4 network prefixes (or a default route /0): %s' % (option, ', '.join(bad))] if bad else []
-
-
-def address_errors(option, value):
-    """The problem of an IPv4 address given as ``option`` ('' or None: none given, no problem)."""
-    value = _text(value)
-    return [u'%s=%s is not an IPv4 address' % (option, value)] if value and not ip_prefix(value + u'/32', version=4) else []
 
 
 def data_plane_errors(settings):
@@ -87,7 +65,7 @@ def data_plane_errors(settings):
     errors = subnet_errors('data_plane_subnets', settings['subnets'])
     errors += address_errors('data_plane_gateway', settings['gateway'])
     errors += address_errors('data_plane_control_gateway', settings['control_gateway'])
-    netns, interface, control = (_text(settings[k]) for k in ('netns', 'interface', 'control_interface'))
+    netns, interface, control = (text(settings[k]) for k in ('netns', 'interface', 'control_interface'))
     if not NETNS_NAME.match(netns) or netns in ('.', '..', 'host'):
         errors.append(u'data_plane_netns=%s must be letters, digits, _, . and - (not ., .. or host)' % netns)
     elif not interface or interface == control:

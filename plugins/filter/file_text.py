@@ -54,41 +54,11 @@ _value:
   type: str
 '''
 
-from fnmatch import fnmatchcase
-
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_text
 
-MAGIC = frozenset('*?[')
+from ansible_collections.multinic.routing.plugins.module_utils import _plan_common
 
-
-def covers(pattern, path):
-    """Whether the glob ``pattern`` would match ``path`` (component by component, as glob does)."""
-    if not MAGIC.intersection(pattern):
-        return pattern == path
-    want, have = pattern.split('/'), path.split('/')
-    if len(want) != len(have):
-        return False
-    for part, name in zip(want, have):
-        if name.startswith('.') and not part.startswith('.') and MAGIC.intersection(part):
-            return False
-        if not fnmatchcase(name, part):
-            return False
-    return True
-
-
-def file_text(path, files):
-    """path, {pattern: {path: text}}  -> text, '' (covered, not there) or None (not covered)."""
-    path = to_text(path)
-    if not path.startswith('/'):
-        raise AnsibleFilterError('file_text: %r is not an absolute path' % (path,))
-    if not isinstance(files, dict):
-        raise AnsibleFilterError('file_text: files must be ansible_facts.multinic_routing.files (a dict of '
-                                 'patterns), got %s' % type(files).__name__)
-    for pattern, found in files.items():
-        if covers(to_text(pattern), path):
-            return (found or {}).get(path, '')
-    return None
+file_text = _plan_common.raising(_plan_common.file_text, AnsibleFilterError)
 
 
 class FilterModule(object):

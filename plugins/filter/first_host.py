@@ -44,27 +44,11 @@ _value:
   sample: 10.240.64.1
 '''
 
-import ipaddress
-
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.multinic.routing.plugins.module_utils import _plan_common
 
-def first_host(value):
-    """'10.240.64.4/24' or '10.240.64.0/24' -> '10.240.64.1'."""
-    text = to_text(value).strip() if value is not None else ''
-    if '/' not in text:
-        raise AnsibleFilterError('first_host: %r is not ADDRESS/PREFIXLEN (the prefix length is '
-                                 'needed to know the network)' % (value,))
-    try:
-        network = ipaddress.ip_interface(text).network
-    except ValueError as exc:
-        raise AnsibleFilterError('first_host: %r is not an IP address with a prefix length: %s'
-                                 % (value, exc))
-    if network.num_addresses < 2:
-        raise AnsibleFilterError('first_host: %s has no host part, so no first host address'
-                                 % network)
-    return str(network.network_address + 1)
+first_host = _plan_common.raising(_plan_common.first_host, AnsibleFilterError)
 
 
 class FilterModule(object):

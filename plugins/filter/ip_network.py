@@ -50,23 +50,11 @@ _value:
   sample: 10.240.64.0/24
 '''
 
-import ipaddress
-
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.multinic.routing.plugins.module_utils import _plan_common
 
-def ip_network(value):
-    """'10.240.64.4/24' -> '10.240.64.0/24'."""
-    text = to_text(value).strip() if value is not None else ''
-    if '/' not in text:
-        raise AnsibleFilterError('ip_network: %r is not ADDRESS/PREFIXLEN (the prefix length is '
-                                 'needed to know the network)' % (value,))
-    try:
-        return str(ipaddress.ip_interface(text).network)
-    except ValueError as exc:
-        raise AnsibleFilterError('ip_network: %r is not an IP address with a prefix length: %s'
-                                 % (value, exc))
+ip_network = _plan_common.raising(_plan_common.ip_network, AnsibleFilterError)
 
 
 class FilterModule(object):

@@ -59,39 +59,9 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-NOTES = {
-    'networkd': 'kept by systemd-networkd (drop-in for %s)',
-    'networkmanager': 'kept by NetworkManager (in the profile %s)',
-    'boot_unit': 'applied again at every boot by a unit of the collection (%s)',
-    'runtime': 'runtime only: gone at reboot (%s)',
-}
+from ansible_collections.multinic.routing.plugins.module_utils import _plan_common
 
-
-def decide(entry, systemd, persist):
-    manager = entry.get('manager', 'none')
-    if not persist:
-        return 'runtime', 'persistence is off'
-    if manager == 'networkd':
-        return 'networkd', entry.get('network_file')
-    if manager == 'NetworkManager':
-        return 'networkmanager', entry.get('connection_uuid')
-    if not systemd:
-        return 'runtime', 'PID 1 is not systemd, so no boot unit can run'
-    return 'boot_unit', '%s manages it' % manager if manager != 'none' else 'no network manager'
-
-
-def persistence(managers, interfaces, persist=True):
-    if not isinstance(managers, dict) or 'links' not in managers:
-        raise AnsibleFilterError('persistence: the input must be the managers section of '
-                                 'multinic.routing.routing_facts (gather_subset: [managers])')
-    result = {}
-    for name in interfaces:
-        if name not in managers['links']:
-            raise AnsibleFilterError("persistence: interface %r is not in the host's namespace" % (name,))
-        backend, why = decide(managers['links'][name], managers.get('systemd', False), persist)
-        result[name] = {'backend': backend, 'manager': managers['links'][name].get('manager', 'none'),
-                        'note': NOTES[backend] % why}
-    return result
+persistence = _plan_common.raising(_plan_common.persistence, AnsibleFilterError)
 
 
 class FilterModule(object):

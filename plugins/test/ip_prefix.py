@@ -45,19 +45,7 @@ _value:
   type: bool
 '''
 
-import ipaddress
-
-from ansible.module_utils.six import string_types
-
-
-def ip_prefix(value, version=None):
-    if not isinstance(value, string_types) or '/' not in value:
-        return False
-    try:
-        network = ipaddress.ip_network(value.strip(), strict=True)
-    except ValueError:
-        return False
-    return version is None or network.version == int(version)
+from ansible_collections.multinic.routing.plugins.module_utils._plan_common import ip_prefix
 
 
 class TestModule(object):
