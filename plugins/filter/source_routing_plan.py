@@ -57,7 +57,7 @@ _value:
       C(state=absent)), C(note), C(routes) and C(rules).
     - C(kept) - interface to backend. C(steps) - the batch's steps (the keeping mechanisms,
       then the tables, routes and rules or their removal).
-    - C(files) - path to text of the role's files. C(rp) - C(loosen), C(found), C(restore).
+    - C(files) - path to text of the role's files. C(rp) - C(loosen), C(found), C(restore), C(here) (whether the data NIC is in the host's namespace).
       C(files_task) - whether anything of the role's file tasks has to run.
     - C(report) - each NIC's interface and note (what keeps its tables), for the role's report.
     - C(errors) - the input errors, empty when the role can go on.

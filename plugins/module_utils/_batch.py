@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.multinic.routing.plugins.module_utils import _batch_plan
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_apply
 from ansible_collections.multinic.routing.plugins.module_utils import _boot_unit
 from ansible_collections.multinic.routing.plugins.module_utils import _common as c
@@ -65,11 +66,12 @@ FILES_ONLY = frozenset(['local_fact', 'rt_table'])
 PREFIX = 'multinic.routing.'
 
 SPEC = ArgumentSpec(dict(
-    steps=dict(type='list', elements='dict', required=True, options=dict(
+    steps=dict(type='list', elements='dict', options=dict(
         module=dict(type='str', required=True),
         params=dict(type='dict', default={}),
     )),
-))
+    plan=dict(type='dict', options=_batch_plan.OPTIONS),
+), required_one_of=[('steps', 'plan')])
 
 
 def _check(name, params):
@@ -98,7 +100,7 @@ def _check(name, params):
 def validate(params):
     """Every step  -> [{'module': short name, 'params': normalised params}]."""
     steps = []
-    for index, step in enumerate(params['steps']):
+    for index, step in enumerate(params.get('steps') or []):
         name = step['module']
         short = name[len(PREFIX):] if name.startswith(PREFIX) else name
         if short == 'rollback' and index != 0:
@@ -178,7 +180,13 @@ def _arm_needed(module, steps):
 
 
 def run(module):
-    steps = validate(module.params)
+    planned, keys = [], {}
+    if module.params.get('plan'):
+        validate(module.params)    # the given steps, before anything is read
+        planned, keys = _batch_plan.prepare(module.params['plan'])
+        if planned is None:
+            return keys     # nothing to run (keys is the result)
+    steps = validate(dict(module.params, steps=list(module.params.get('steps') or []) + planned))
     netlink = any(step['module'] not in FILES_ONLY for step in steps)
     arm = bool(steps) and steps[0]['module'] == 'rollback'
     if not arm or module.check_mode:
@@ -199,4 +207,5 @@ def run(module):
             out = dict(dry, results=[skipped] + dry['results'])
     if arm:
         out['rollback'] = out['results'][0]['rollback']
+    out.update(keys)
     return out

@@ -134,7 +134,8 @@ def _rp(s, host, files):
     loosen = (boolean(s['rp_filter_loose'], strict=False) and s['state'] == 'present'
               and (max(rp_all, rp_nic) == 1 or bool(recorded)))
     return {'loosen': loosen, 'found': recorded[0] if recorded else rp_nic,
-            'restore': recorded[0] if recorded else ''}
+            'restore': recorded[0] if recorded else '',
+            'here': s['interface'] in [link.get('name') for link in host.get('links') or ()]}
 
 
 def _errors(s, nics):

@@ -55,9 +55,11 @@ options:
   steps:
     description:
       - The steps, run in this order.
+      - With O(plan), the steps run before the plan's (a rollback arm as the first, armed only
+        when a step after it, the plan's included, is to change something).
+      - O(steps), O(plan) or both are required.
     type: list
     elements: dict
-    required: true
     suboptions:
       module:
         description:
@@ -71,6 +73,36 @@ options:
             same way).
         type: dict
         default: {}
+  plan:
+    description:
+      - A strategy role's state, worked out on the host (see the description). Its steps run
+        after O(steps); RV(plan) returns the plan.
+    type: dict
+    version_added: 0.3.0
+    suboptions:
+      role:
+        description: The role whose plan it is.
+        type: str
+        required: true
+        choices: [custom_routes, source_routing]
+      settings:
+        description:
+          - The plan's settings - the role's variables, as the filter
+            C(multinic.routing.<role>_plan) takes them (its C(settings) option).
+        type: dict
+        required: true
+      record:
+        description:
+          - The record M(multinic.routing.data_plane) keeps of the strategy applied on the host
+            (O(multinic.routing.local_fact#module:name), O(multinic.routing.local_fact#module:directory),
+            O(multinic.routing.local_fact#module:state) and O(multinic.routing.local_fact#module:content)
+            of a M(multinic.routing.local_fact) task). It is read in the same run. When it names
+            another strategy the task fails before anything is written, saying how to remove
+            that one first. With C(state=absent) in the record and no record on the host,
+            nothing runs (there is nothing of the role's to remove) and RV(nothing_to_remove) is
+            true. Otherwise it is written (or removed) as the last step, with how the state is
+            kept (the plan's C(kept)) as C(persistence) in its content.
+        type: dict
 notes:
   - pyroute2 is needed on the host unless every step is M(multinic.routing.rt_table) or
     M(multinic.routing.local_fact).
@@ -119,6 +151,38 @@ EXAMPLES = r'''
     state: confirmed
   when: applied.rollback.armed
 
+- name: The source_routing role's tables and rules, worked out and applied on the host in one run
+  multinic.routing.batch:
+    plan:
+      role: source_routing
+      settings:
+        state: present
+        interface: ens4
+        gateway: ""
+        table: data
+        table_id: 201
+        priority: 1000
+        control_interface: ens3
+        control_gateway: ""
+        control_table: control
+        control_table_id: 202
+        control_priority: 1001
+        main_first: true
+        main_first_priority: 999
+        rp_filter_loose: true
+        persist: true
+        guard: true
+        sysctl_file: /etc/sysctl.d/60-multinic-source-routing.conf
+        name: source_routing
+        legacy_file: /etc/netplan/60-multinic-source-routing.yaml
+        legacy_header: "# Managed by the multinic.routing.source_routing role"
+        host: "{{ inventory_hostname }}"
+  register: planned
+
+- name: What keeps each NIC's tables
+  ansible.builtin.debug:
+    msg: "{{ planned.plan.report }}"
+
 - name: The same, taken down
   multinic.routing.batch:
     steps:
@@ -164,6 +228,26 @@ rollback:
   returned: when the first step is a rollback
   type: dict
   sample: {name: data-plane, armed: false, reason: 'nothing to change: the steps after it found everything as wanted'}
+plan:
+  description:
+    - With O(plan), the plan the host worked out - what the filter C(multinic.routing.<role>_plan)
+      returns for the same facts and settings (C(steps), C(kept), C(report), C(errors), ...).
+    - Returned on a failure of the plan's input check too, with its C(errors).
+  returned: with O(plan)
+  type: dict
+  sample: {kept: {ens4: networkd}, report: 'ens4: kept by systemd-networkd (drop-in for /run/systemd/network/10-netplan-ens4.network)', errors: []}
+recorded:
+  description: With O(plan.record), the strategy the record named before the task (V('') for none).
+  returned: with O(plan.record)
+  type: str
+  sample: source_routing
+nothing_to_remove:
+  description:
+    - True when O(plan.record) had C(state=absent) and no record was found on the host, so that
+      nothing ran; C(msg) says so.
+  returned: when nothing ran for that reason
+  type: bool
+  sample: true
 failed_step:
   description: The index of the step that failed.
   returned: failure in a step

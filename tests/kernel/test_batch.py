@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import time
 
@@ -171,3 +172,96 @@ def test_a_rollback_first_arms_only_when_a_step_changes(ns, armed_place):
     while os.listdir(str(run_dir)) and time.time() < deadline:
         time.sleep(0.2)
     assert [str(p.relative_to(run_dir)) for p in sorted(run_dir.rglob('*'))] == []
+
+
+def plan_settings(tmp_path, state='present', **extra):
+    """source_routing's plan for veth0 (data, 10.0.0.1/24) and veth1 (control, 10.0.1.1/24) of
+    the test's namespace, kept by nothing (persist off): the tables, rules and names only."""
+    settings = {
+        'state': state, 'interface': 'veth0', 'gateway': '10.0.0.2', 'table': 'kt_data', 'table_id': 201,
+        'priority': 1000, 'control_interface': 'veth1', 'control_gateway': '10.0.1.2', 'control_table': 'kt_control',
+        'control_table_id': 202, 'control_priority': 1001, 'main_first': True, 'main_first_priority': 999,
+        'rp_filter_loose': False, 'persist': False, 'guard': False, 'name': 'kt_plan',
+        'sysctl_file': str(tmp_path / 'sysctl.conf'), 'legacy_file': str(tmp_path / 'legacy.yaml'),
+        'legacy_header': '# legacy', 'host': 'kt-host'}
+    settings.update(extra)
+    return settings
+
+
+def record(tmp_path, state='present', strategy='source_routing'):
+    return {'name': 'kt_record', 'directory': str(tmp_path), 'state': state, 'prune': False,
+            'content': {'strategy': strategy} if state == 'present' else None}
+
+
+def planned(ns, wrap, settings, rec=None, check_mode=False):
+    plan = {'role': 'source_routing', 'settings': settings}
+    if rec:
+        plan['record'] = rec
+    return run_module('batch', {'plan': plan}, check_mode=check_mode, diff=True,
+                      wrap=['ip', 'netns', 'exec', ns.name] + wrap)
+
+
+def test_plan_reads_decides_and_applies_in_one_run(ns, private_iproute2, tmp_path):
+    etc, wrap = private_iproute2
+    fact = tmp_path / 'kt_record.fact'
+
+    def observed():
+        return observe(ns, etc) + (fact.read_text() if fact.exists() else None,)
+
+    _check, first, second = check_run_rerun(
+        lambda check_mode: planned(ns, wrap, plan_settings(tmp_path), record(tmp_path), check_mode=check_mode),
+        observed, same=('changed', 'differences'))
+    # read back independently: each NIC's table and rule, main first, the names, the record
+    assert sorted((r['dst'], r.get('gateway'), r.get('prefsrc')) for r in ns.ip('route', 'show', 'table', '201')) == [
+        ('10.0.0.0/24', None, '10.0.0.1'), ('default', '10.0.0.2', '10.0.0.1')]
+    assert sorted((r['dst'], r.get('gateway')) for r in ns.ip('route', 'show', 'table', '202')) == [
+        ('10.0.1.0/24', None), ('default', '10.0.1.2')]
+    rules = dict((r['priority'], r) for r in ns.ip('rule', 'show'))
+    assert (rules[999]['table'], rules[999].get('suppress_prefixlen')) == ('main', 0)
+    assert (rules[1000]['src'], rules[1000]['table']) == ('10.0.0.1', '201')
+    assert (rules[1001]['src'], rules[1001]['table']) == ('10.0.1.1', '202')
+    with open(os.path.join(etc, 'rt_tables.d', 'kt_data.conf')) as handle:
+        assert '201\tkt_data\n' in handle.read()
+    assert json.loads(fact.read_text()) == {'strategy': 'source_routing',
+                                            'persistence': {'veth0': 'runtime', 'veth1': 'runtime'}}
+    assert first['plan']['kept'] == {'veth0': 'runtime', 'veth1': 'runtime'} and first['plan']['errors'] == []
+    assert first['recorded'] == '' and second['recorded'] == 'source_routing'
+    assert first['results'][-1]['module'] == 'multinic.routing.local_fact'
+
+    # absent: check mode, run, re-run - the tables, rules, names and the record go
+    check_run_rerun(
+        lambda check_mode: planned(ns, wrap, plan_settings(tmp_path, 'absent'), record(tmp_path, 'absent'),
+                                   check_mode=check_mode),
+        observed, same=('changed', 'differences'), rerun=False)
+    assert ns.ip('route', 'show', 'table', '201') == [] and ns.ip('route', 'show', 'table', '202') == []
+    assert [r for r in ns.ip('rule', 'show') if r['priority'] in (999, 1000, 1001)] == []
+    assert not fact.exists()
+    # absent again, with no record: nothing runs, and it says so
+    again = planned(ns, wrap, plan_settings(tmp_path, 'absent'), record(tmp_path, 'absent'))
+    assert again['rc'] == 0 and again['changed'] is False and again['nothing_to_remove'] is True, again
+    assert again['results'] == [] and 'no strategy is recorded' in again['msg']
+
+
+def test_plan_fails_before_writing_for_another_strategy_or_bad_input(ns, private_iproute2, tmp_path):
+    etc, wrap = private_iproute2
+    fact = tmp_path / 'kt_record.fact'
+    fact.write_text(json.dumps({'strategy': 'netns'}))
+    before = observe(ns, etc)
+    other = planned(ns, wrap, plan_settings(tmp_path), record(tmp_path))
+    assert other['rc'] == 1 and other['failed'], other
+    assert other['msg'] == ('kt-host has the netns strategy applied (%s), not source_routing. Remove it first - '
+                            'run with data_plane_strategy=netns data_plane_state=absent - then apply source_routing.'
+                            % fact)
+    assert observe(ns, etc) == before
+    fact.unlink()
+    # every input error at once, with its option: a bad gateway, and a NIC without an IPv4 address
+    ns.ip('addr', 'flush', 'dev', 'veth1')
+    before = observe(ns, etc)
+    bad = planned(ns, wrap, plan_settings(tmp_path, gateway='10.0.0'), record(tmp_path))
+    assert bad['rc'] == 1 and bad['failed'], bad
+    assert 'not IPv4 addresses: source_routing_gateway=10.0.0' in bad['msg'], bad['msg']
+    assert 'veth1 has no IPv4 address on kt-host' in bad['msg'], bad['msg']
+    assert bad['plan']['errors'] and 'results' not in bad
+    unknown = planned(ns, wrap, dict((k, v) for k, v in plan_settings(tmp_path).items() if k != 'table'))
+    assert unknown['rc'] == 1 and unknown['msg'] == 'plan.settings lack table', unknown
+    assert observe(ns, etc) == before and not fact.exists()

@@ -34,13 +34,13 @@ SETTINGS = {
     'legacy_header': HEADER, 'host': 'worker1'}
 
 
-def facts(ens4=None, ens3=None, systemd=True, rp=None, files=None, addresses=True):
+def facts(ens4=None, ens3=None, systemd=True, rp=None, files=None, addresses=True, here=('ens3', 'ens4')):
     links = {}
     for name, entry in (('ens4', ens4 or NETWORKD), ('ens3', ens3 or NETWORKD)):
         links[name] = dict(entry, network_file=entry['network_file'] % name) if 'network_file' in entry else dict(entry)
     found = [{'family': 4, 'dev': 'ens3', 'cidr': '10.240.0.4/24'}, {'family': 6, 'dev': 'ens4', 'cidr': 'fe80::1/64'},
              {'family': 4, 'dev': 'ens4', 'cidr': '10.240.64.4/24'}] if addresses else []
-    return {'netns': {'host': {'addresses': found, 'managers': {'links': links, 'systemd': systemd},
+    return {'netns': {'host': {'links': [{'name': name} for name in here], 'addresses': found, 'managers': {'links': links, 'systemd': systemd},
                                'rp_filter': rp or {'all': 0, 'ens4': 0}}},
             'files': {SYSCTL: dict(files or {}), '/etc/netplan/60-multinic-*': {}}}
 
@@ -146,7 +146,7 @@ def test_a_given_gateway_is_used():
 ])
 def test_reverse_path_filter(rp, files, settings, loosen, found, restore, task):
     result = plan(settings, rp=rp, files=files)
-    assert result['rp'] == {'loosen': loosen, 'found': found, 'restore': restore}
+    assert result['rp'] == {'loosen': loosen, 'found': found, 'restore': restore, 'here': True}
     assert result['files_task'] is task
 
 
@@ -210,3 +210,7 @@ def test_an_interface_that_is_not_there_is_refused_by_persistence():
     with pytest.raises(AnsibleFilterError) as err:
         plan({'interface': 'ens9'})
     assert "interface 'ens9' is not in the host's namespace" in str(err.value)
+
+
+def test_reverse_path_filter_knows_whether_the_data_nic_is_here():
+    assert plan(here=('ens3',))['rp']['here'] is False

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.multinic.routing.plugins.module_utils import _batch
+from ansible_collections.multinic.routing.plugins.module_utils import _plan_source_routing
 from ansible_collections.multinic.routing.plugins.module_utils._errors import ModuleFailure, ValidationError
 from ansible_collections.multinic.routing.plugins.modules import batch
 
@@ -208,20 +209,25 @@ def test_pyroute2_is_needed_unless_every_step_writes_files_only(monkeypatch, fak
 def test_documentation_matches_the_argument_spec():
     doc = yaml.safe_load(batch.DOCUMENTATION)
     spec = _batch.SPEC.argument_spec
-    assert set(doc['options']) == set(spec) == {'steps'}
-    steps = doc['options']['steps']
-    for key in ('type', 'elements', 'required'):
-        assert steps.get(key) == spec['steps'].get(key), key
-    for name, option in spec['steps']['options'].items():
-        for key in ('type', 'default', 'required'):
-            assert steps['suboptions'][name].get(key) == option.get(key), (name, key)
+    assert set(doc['options']) == set(spec) == {'steps', 'plan'}
+    for option in ('steps', 'plan'):
+        documented = doc['options'][option]
+        for key in ('type', 'elements', 'required'):
+            assert documented.get(key) == spec[option].get(key), (option, key)
+        for name, sub in spec[option]['options'].items():
+            for key in ('type', 'default', 'required', 'choices'):
+                assert documented['suboptions'][name].get(key) == sub.get(key), (option, name, key)
+    assert _batch.SPEC.required_one_of == [('steps', 'plan')]
     assert doc['extends_documentation_fragment'] == ['multinic.routing.netns.ATTRIBUTES']
     listed = set(re.findall(r'M\(multinic\.routing\.(\w+)\)', ' '.join(doc['description'])))
     assert listed - {'routing_facts', 'route_lookup'} == set(_batch.MODULES)
     examples = yaml.safe_load(batch.EXAMPLES)
     for example in examples:
         if 'multinic.routing.batch' in example:
-            _batch.validate({'steps': example['multinic.routing.batch']['steps']})
-    assert sum('multinic.routing.batch' in example for example in examples) == 3
+            _batch.validate({'steps': example['multinic.routing.batch'].get('steps')})
+    assert sum('multinic.routing.batch' in example for example in examples) == 4
+    plan = [e['multinic.routing.batch']['plan'] for e in examples if 'plan' in e.get('multinic.routing.batch', {})]
+    assert [p['role'] for p in plan] == ['source_routing']
+    assert set(plan[0]['settings']) == set(_plan_source_routing.SETTINGS)
     yaml.safe_load(batch.RETURN)
     assert _batch.SPEC.module_kwargs()['supports_check_mode'] is True
