@@ -93,10 +93,9 @@ options:
         required: true
       record:
         description:
-          - The record M(multinic.routing.data_plane) keeps of the strategy applied on the host
-            (O(multinic.routing.local_fact#module:name), O(multinic.routing.local_fact#module:directory),
-            O(multinic.routing.local_fact#module:state) and O(multinic.routing.local_fact#module:content)
-            of a M(multinic.routing.local_fact) task). It is read in the same run. When it names
+          - The record M(multinic.routing.data_plane) keeps of the strategy applied on the host,
+            as the options of a M(multinic.routing.local_fact) task (C(name), C(directory),
+            C(state), C(content) with C(strategy)). It is read in the same run. When it names
             another strategy the task fails before anything is written, saying how to remove
             that one first. With C(state=absent) in the record and no record on the host,
             nothing runs (there is nothing of the role's to remove) and RV(nothing_to_remove) is
