@@ -22,7 +22,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 
 from ansible_collections.multinic.routing.plugins.module_utils import _facts
 from ansible_collections.multinic.routing.plugins.module_utils import _local_fact
@@ -41,14 +40,15 @@ OPTIONS = dict(
 
 
 def record_path(record):
-    """The record's file (local_fact's name and directory)."""
-    name = record.get('name')
-    if not isinstance(name, str) or not name:
-        raise ValidationError('plan.record.name=%r: the record needs the name of its local fact' % (name,))
-    directory = record.get('directory') or _local_fact.DIRECTORY
-    if not isinstance(directory, str) or not os.path.isabs(directory):
-        raise ValidationError('plan.record.directory=%r must be an absolute path' % (directory,))
-    return os.path.join(os.path.normpath(directory), name + '.fact')
+    """The record's file, its options checked as multinic.routing.local_fact checks them (before
+    anything is read)."""
+    result = _local_fact.SPEC.validate(dict(record))
+    if result.error_messages:
+        raise ValidationError('plan.record: %s' % '; '.join(str(m) for m in result.error_messages))
+    try:
+        return _local_fact.check(result.validated_parameters)[0]
+    except ValidationError as exc:
+        raise ValidationError('plan.record: %s' % exc.msg)
 
 
 def _recorded(path, text):

@@ -264,4 +264,6 @@ def test_plan_fails_before_writing_for_another_strategy_or_bad_input(ns, private
     assert bad['plan']['errors'] and 'results' not in bad
     unknown = planned(ns, wrap, dict((k, v) for k, v in plan_settings(tmp_path).items() if k != 'table'))
     assert unknown['rc'] == 1 and unknown['msg'] == 'plan.settings lack table', unknown
+    badname = planned(ns, wrap, plan_settings(tmp_path), dict(record(tmp_path), name='no good'))
+    assert badname['rc'] == 1 and badname['msg'].startswith("plan.record: name='no good' is not a fact name"), badname
     assert observe(ns, etc) == before and not fact.exists()
